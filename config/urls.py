@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from onestop.core.admin_site import configure_admin
+
+from .api import api
+
+configure_admin(admin.site)
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("onestop.core.urls")),
+]
+
+handler400 = "onestop.core.views.pages.error_400"
+handler403 = "onestop.core.views.pages.error_403"
+handler404 = "onestop.core.views.pages.error_404"
+handler500 = "onestop.core.views.pages.error_500"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

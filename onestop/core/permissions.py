@@ -1,0 +1,63 @@
+"""Who may do what. Capabilities are granted to roles here, in one reviewable table; object scoping (own records,
+own enterprise, own department's queue) is done by selectors and the ``can_*`` policies below."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .choices import Role
+from .models import User
+
+
+class Capability(StrEnum):
+    STAFF_WORKBENCH = "staff.workbench"
+    PII_UNMASK = "pii.unmask"
+    AUDIT_READ = "audit.read"
+    AUDIT_EXPORT = "audit.export"
+    USERS_MANAGE = "users.manage"
+    ROLES_MANAGE = "roles.manage"
+    SECURITY_MANAGE = "security.manage"
+    EMPLOYER_CENTRE = "employer.centre"
+    EMPLOYER_MANAGE = "employer.manage"
+    TALENT_CENTRE = "talent.centre"
+    PARTNER_DESK = "partner.desk"
+    DASHBOARD = "dashboard.read"
+
+
+# The three administrators (三员) hold disjoint powers: the system admin runs accounts and organisation data, the
+# security admin grants roles and handles lockouts, the audit admin reads and exports the audit trail. None of
+# them handles cases, and none may do another's work.
+GRANTS: dict[str, frozenset[Capability]] = {
+    Role.TALENT: frozenset({Capability.TALENT_CENTRE}),
+    Role.EMPLOYER_ADMIN: frozenset({Capability.EMPLOYER_CENTRE, Capability.EMPLOYER_MANAGE}),
+    Role.EMPLOYER_HR: frozenset({Capability.EMPLOYER_CENTRE}),
+    Role.DEPT_STAFF: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK}),
+    Role.DEPT_HEAD: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK, Capability.DASHBOARD}),
+    Role.PARTNER_CHECKER: frozenset({Capability.PARTNER_DESK}),
+    Role.AUDITOR: frozenset({Capability.AUDIT_READ, Capability.DASHBOARD}),
+    Role.SYS_ADMIN: frozenset({Capability.USERS_MANAGE}),
+    Role.SEC_ADMIN: frozenset({Capability.ROLES_MANAGE, Capability.SECURITY_MANAGE}),
+    Role.AUDIT_ADMIN: frozenset({Capability.AUDIT_READ, Capability.AUDIT_EXPORT}),
+}
+
+
+def capabilities(user: User) -> frozenset[Capability]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    caps: set[Capability] = set()
+    for role in user.role_set():
+        caps |= GRANTS.get(role, frozenset())
+    return frozenset(caps)
+
+
+def has_capability(user: User, capability: Capability) -> bool:
+    return capability in capabilities(user)
+
+
+def can_unmask(viewer: User, subject: User) -> bool:
+    """The person themself, or staff whose role grants unmasking. Cases narrow this to a department's queue later."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.pk == subject.pk:
+        return True
+    return has_capability(viewer, Capability.PII_UNMASK)
