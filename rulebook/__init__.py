@@ -1,0 +1,1 @@
+"""rulebook — OneStop's policy rules engine (work in progress; public API below)."""
