@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -19,28 +20,28 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 
-FIELD_LABELS: dict[str, str] = {
-    "phone": "手机号", "password": "密码", "real_name": "姓名", "id_type": "证件类型", "id_number": "证件号码",
-    "uscc": "统一社会信用代码", "name": "单位名称", "industry": "所属产业", "contact_name": "联系人姓名",
-    "agree_terms": "用户协议", "limit": "limit", "offset": "offset",
+FIELD_LABELS: dict[str, Any] = {
+    "phone": _lazy("手机号"), "password": _lazy("密码"), "real_name": _lazy("姓名"), "id_type": _lazy("证件类型"), "id_number": _lazy("证件号码"),
+    "uscc": _lazy("统一社会信用代码"), "name": _lazy("单位名称"), "industry": _lazy("所属产业"), "contact_name": _lazy("联系人姓名"),
+    "agree_terms": _lazy("用户协议"), "limit": _lazy("limit"), "offset": _lazy("offset"),
 }
 
-PYDANTIC_MESSAGES: dict[str, str] = {
-    "missing": "请填写此项。",
-    "string_type": "应为文本。",
-    "int_parsing": "应为整数。",
-    "int_type": "应为整数。",
-    "bool_parsing": "应为 true 或 false。",
-    "bool_type": "应为 true 或 false。",
-    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD。",
-    "date_parsing": "日期格式应为 YYYY-MM-DD。",
-    "string_too_long": "内容过长。",
-    "string_too_short": "内容过短。",
-    "json_invalid": "请求体不是有效的 JSON。",
-    "enum": "不是允许的取值。",
-    "literal_error": "不是允许的取值。",
-    "greater_than_equal": "数值过小。",
-    "less_than_equal": "数值过大。",
+PYDANTIC_MESSAGES: dict[str, Any] = {
+    "missing": _lazy("请填写此项。"),
+    "string_type": _lazy("应为文本。"),
+    "int_parsing": _lazy("应为整数。"),
+    "int_type": _lazy("应为整数。"),
+    "bool_parsing": _lazy("应为 true 或 false。"),
+    "bool_type": _lazy("应为 true 或 false。"),
+    "date_from_datetime_parsing": _lazy("日期格式应为 YYYY-MM-DD。"),
+    "date_parsing": _lazy("日期格式应为 YYYY-MM-DD。"),
+    "string_too_long": _lazy("内容过长。"),
+    "string_too_short": _lazy("内容过短。"),
+    "json_invalid": _lazy("请求体不是有效的 JSON。"),
+    "enum": _lazy("不是允许的取值。"),
+    "literal_error": _lazy("不是允许的取值。"),
+    "greater_than_equal": _lazy("数值过小。"),
+    "less_than_equal": _lazy("数值过大。"),
 }
 
 
@@ -59,9 +60,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     errors: dict[str, list[str]] = {}
     for err in exc.errors:
         field = _field_of(list(err.get("loc", [])))
-        label = _(FIELD_LABELS.get(field.split(".")[-1], field))
-        text = _(PYDANTIC_MESSAGES.get(str(err.get("type")), "取值无效。"))
-        errors.setdefault(field, []).append(f"{label}：{text}")
+        label = str(FIELD_LABELS.get(field.split(".")[-1], field))
+        text = str(PYDANTIC_MESSAGES.get(str(err.get("type")), _lazy("取值无效。")))
+        errors.setdefault(field, []).append(_("%(label)s：%(text)s") % {"label": label, "text": text})
     return problem(request, 422, "invalid", _("提交的信息有误，请按提示修改。"), errors)
 
 

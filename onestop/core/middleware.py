@@ -102,3 +102,27 @@ class RequestContextMiddleware:
             current_request.reset(token)
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         return response
+
+
+class ChineseFirstLocaleMiddleware:
+    """Chinese unless the visitor chose English: the language cookie (set by the switcher) decides, else zh-hans.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; a zone government platform is
+    Chinese-first, so the browser's preference is deliberately ignored.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        codes = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in codes else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -72,8 +72,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             _start_session(request, user)
             if user.needs_second_factor:
-                return redirect(_safe_next(request, home_for(user)) if user.is_verified() else
-                                reverse("core:otp_verify") + "?next=" + _safe_next(request, home_for(user)))
+                # A fresh session is never OTP-verified: the second factor comes next.
+                return redirect(reverse("core:otp_verify") + "?" + urlencode({"next": _safe_next(request, home_for(user))}))
             return redirect(_safe_next(request, home_for(user)))
     return render(request, "core/login.html", {"form": form, "next": _safe_next(request, "")})
 
