@@ -5,8 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import validators
 from .choices import AuditResult, IdType
 from .exceptions import ApplicationError
+
+
+def _run(fn: Any, value: str) -> str:
+    """Run a shared validator; its ValidationError already names the field."""
+    return str(fn(value))
 
 
 class LabelledForm(forms.Form):
@@ -27,7 +33,31 @@ class LabelledForm(forms.Form):
 
 
 class ServiceForm(LabelledForm):
-    """A form whose real validation happens in a service; the service's field errors land next to the fields."""
+    """A form whose real validation happens in a service; the service's field errors land next to the fields.
+
+    The same validators run here first (they are shared functions, not copies), so one submission shows every
+    field's error at once, even when another field is missing.
+    """
+
+    def clean_phone(self) -> str:
+        return _run(validators.normalize_mobile, self.cleaned_data.get("phone", ""))
+
+    def clean_uscc(self) -> str:
+        return _run(validators.normalize_uscc, self.cleaned_data.get("uscc", ""))
+
+    def clean_password(self) -> str:
+        from django.contrib.auth import password_validation
+
+        password = self.cleaned_data.get("password", "")
+        name = self.data.get("real_name") or self.data.get("contact_name") or ""
+        from .models import User
+
+        try:
+            password_validation.validate_password(password, User(real_name=name))
+        except forms.ValidationError as exc:
+            raise forms.ValidationError([m if m.startswith(str(_("密码"))) else f"{_('密码：')}{m}"
+                                         for m in exc.messages])
+        return str(password)
 
     def apply_error(self, exc: ApplicationError) -> None:
         placed = False
@@ -63,6 +93,11 @@ class TalentRegisterForm(ServiceForm):
         data = super().clean() or {}
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", _("确认密码：两次输入的密码不一致。"))
+        if data.get("id_type") and self.data.get("id_number") and "id_number" not in self.errors:
+            try:
+                data["id_number"] = validators.normalize_id_document(data["id_type"], data.get("id_number", ""))
+            except forms.ValidationError as exc:
+                self.add_error("id_number", exc)
         return data
 
 
