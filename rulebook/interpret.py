@@ -15,7 +15,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rulebook.errors import DataError, IssueCode, RuleSetError, make_issue
 from rulebook.model import (
@@ -34,7 +34,6 @@ from rulebook.model import (
     DecisionTable,
     InSet,
     Known,
-    Leaf,
     Literal,
     Not,
     Parameter,
@@ -59,6 +58,9 @@ from rulebook.values import (
     round_div,
     to_decimal,
 )
+
+if TYPE_CHECKING:
+    from rulebook.explain import Explanation, Missing
 
 Row = Mapping[str, Any]
 Vals = list[Any]
@@ -573,7 +575,9 @@ class _CompiledRule:
         self.rule = rule
         self.in_force = c.in_force[rule.id]
         self.leaves: list[tuple[int, bool, int]] = [(lf.nid, lf.polarity, lf.leaf) for lf in rule.leaves]
-        self.amount = value_fn(c, rule.amount) if isinstance(rule, Rule | ScoredTable) and rule.amount else None
+        self.amount = (
+            value_fn(c, rule.amount) if isinstance(rule, Rule | ScoredTable) and rule.amount else None
+        )
 
     def mask_of(self, v: Vals) -> int:
         m = 0
@@ -763,7 +767,9 @@ def apply_exclusions(c: CompiledRuleSet, outcomes: dict[str, RuleOutcome]) -> No
 class Result:
     """The outcome for one person on one date: per-rule decisions, explanation and what is missing."""
 
-    def __init__(self, compiled: CompiledRuleSet, row: dict[str, Any], vals: Vals, outcomes: dict[str, RuleOutcome]):
+    def __init__(
+        self, compiled: CompiledRuleSet, row: dict[str, Any], vals: Vals, outcomes: dict[str, RuleOutcome]
+    ):
         self.compiled = compiled
         self.row = row
         self.vals = vals
@@ -789,20 +795,22 @@ class Result:
         """Sum of granted amounts in fen."""
         return sum(o.amount for o in self.outcomes.values())
 
-    def explain(self, rule_id: str | None = None) -> Any:
+    def explain(self, rule_id: str | None = None, *, lang: str = "zh") -> Explanation:
         """The explanation tree (:class:`rulebook.explain.Explanation`), for all rules or one."""
         from rulebook.explain import Explanation
 
-        return Explanation.build(self, rule_id)
+        return Explanation.build(self, rule_id, lang)
 
-    def missing(self, rule_id: str | None = None) -> Any:
+    def missing(self, rule_id: str | None = None, *, lang: str = "zh") -> list[Missing]:
         """What is missing (:class:`rulebook.explain.Missing` list): for each rule not granted, the smallest
         set of failed conditions which, if met, would make the person eligible; for tier tables the nearest
         higher tier and what it needs."""
         from rulebook.explain import missing_for
 
-        return missing_for(self, rule_id)
+        return missing_for(self, rule_id, lang)
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        """JSON-ready summary plus the explanation (``lang`` for labels)."""
-        return self.explain().to_dict(lang)
+        """JSON-ready explanation plus what is missing (``lang`` for labels)."""
+        d = self.explain(lang=lang).to_dict()
+        d["missing"] = [m.to_dict() for m in self.missing(lang=lang)]
+        return d

@@ -27,12 +27,12 @@ from rulebook.model import (
     Node,
     Not,
     ParamRef,
+    Rule,
     RuleSet,
     Scale,
     ScoredTable,
     SetTest,
     Truth,
-    Rule,
 )
 from rulebook.values import date_to_days
 
@@ -170,13 +170,21 @@ def _band_issues(rule: ScoredTable) -> list[Issue]:
             for b in sets[i + 1 :]:
                 common = (a.codes or frozenset()) & (b.codes or frozenset())
                 if common:
-                    issues.append(make_issue(IssueCode.BAND_OVERLAP, b.path, detail=f"shares values with {a.path}"))
+                    issues.append(
+                        make_issue(IssueCode.BAND_OVERLAP, b.path, detail=f"shares values with {a.path}")
+                    )
         intervals.sort(key=lambda t: -(10**30) if t[0] is None else t[0])
         for (_lo1, hi1, b1), (lo2, _hi2, b2) in zip(intervals, intervals[1:], strict=False):
             if hi1 is None or lo2 is None or lo2 <= hi1:
                 issues.append(make_issue(IssueCode.BAND_OVERLAP, b2.path, detail=f"overlaps {b1.path}"))
             elif lo2 > hi1 + 1:
-                issues.append(make_issue(IssueCode.BAND_GAP, b2.path, detail=f"values between {b1.path} and this band score nothing"))
+                issues.append(
+                    make_issue(
+                        IssueCode.BAND_GAP,
+                        b2.path,
+                        detail=f"values between {b1.path} and this band score nothing",
+                    )
+                )
     return issues
 
 
@@ -236,7 +244,10 @@ def _parameter_issues(rs: RuleSet, as_of: dt.date) -> list[Issue]:
                         seen.add((rule.id, node.name))
                         issues.append(
                             make_issue(
-                                IssueCode.PARAMETER_NOT_EFFECTIVE, node.path, name=node.name, date=as_of.isoformat()
+                                IssueCode.PARAMETER_NOT_EFFECTIVE,
+                                node.path,
+                                name=node.name,
+                                date=as_of.isoformat(),
                             )
                         )
     return issues
