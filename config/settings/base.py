@@ -63,13 +63,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Messages and the request context come before the session checks: an expired session leaves a message and
+    # an audit event with the client's IP.
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "onestop.core.middleware.RequestContextMiddleware",
     "onestop.core.middleware.SessionLifetimeMiddleware",
     "onestop.core.middleware.StaffSecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    "onestop.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

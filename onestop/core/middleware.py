@@ -25,7 +25,8 @@ OTP_EXEMPT_PREFIXES = ("/account/otp/", "/account/logout/", "/i18n/", "/static/"
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "unauthenticated", "message": _("请重新登录。")}, status=401)
-    if getattr(request, "htmx", False):
+    # Read the header itself: django-htmx's middleware sits after this one, so ``request.htmx`` is not set yet.
+    if request.headers.get("HX-Request") == "true":
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
