@@ -9,11 +9,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from onestop.core.api import router as core_router
 from onestop.core.exceptions import ApplicationError, ValidationFailed
 
+
+class ReadableJSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ReadableJSONRenderer(),
     title="OneStop API",
     version="1",
     description="人才一站式服务平台 JSON API · OneStop talent platform API. Session authentication with CSRF.",

@@ -18,7 +18,7 @@ class CapabilityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     allow_delete = False
 
     def _can(self, request: HttpRequest, cap: Capability) -> bool:
-        return bool(request.user.is_authenticated and has_capability(request.user, cap))  # type: ignore[arg-type]
+        return bool(request.user.is_authenticated and has_capability(request.user, cap))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._can(request, self.view_capability) or self._can(request, self.change_capability)

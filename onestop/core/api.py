@@ -47,7 +47,7 @@ class NotificationOut(Schema):
 def me(request: HttpRequest) -> MeOut:
     user = request.user
     return MeOut(
-        id=user.pk, account_type=user.account_type, real_name=user.real_name,  # type: ignore[union-attr]
+        id=int(user.pk or 0), account_type=user.account_type, real_name=user.real_name,  # type: ignore[union-attr]
         phone_masked=user.masked_phone, id_number_masked=user.masked_id_number,  # type: ignore[union-attr]
         roles=sorted(user.role_set()), capabilities=sorted(capabilities(user)),  # type: ignore[union-attr,arg-type]
         unread_notifications=unread_count(user=user),  # type: ignore[arg-type]

@@ -70,7 +70,7 @@ def audit_record(*, action: str, actor: User | None = None, obj: models.Model | 
     request = current_request.get()
     if actor is None and request is not None and getattr(request, "user", None) is not None \
             and request.user.is_authenticated:
-        actor = request.user  # type: ignore[assignment]
+        actor = request.user
     label, role, dept = _actor_context(actor)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower

@@ -98,3 +98,11 @@ def _connect_axes_lockout() -> None:
 
 
 _connect_axes_lockout()
+
+
+def request_user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind ``login_required`` (typed; anonymous here is a programming error)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionError("view requires a signed-in user")
+    return user

@@ -13,7 +13,7 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"caps": frozenset(), "unread_count": 0, "Capability": Capability}
     return {
-        "caps": {str(c) for c in capabilities(user)},  # type: ignore[arg-type]
-        "unread_count": unread_count(user=user),  # type: ignore[arg-type]
+        "caps": {str(c) for c in capabilities(user)},
+        "unread_count": unread_count(user=user),
         "Capability": Capability,
     }

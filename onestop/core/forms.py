@@ -117,7 +117,9 @@ class EmployerRegisterForm(ServiceForm):
         super().__init__(*args, **kwargs)
         from onestop.employers.choices import Industry
 
-        self.fields["industry"].choices = Industry.choices
+        industry = self.fields["industry"]
+        assert isinstance(industry, forms.ChoiceField)
+        industry.choices = Industry.choices
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -70,7 +70,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_demo = models.BooleanField(_("演示数据"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "username"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -279,6 +279,9 @@ class AuditChainHead(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_singleton")]
 
+    def __str__(self) -> str:
+        return f"audit head #{self.last_seq}"
+
 
 class Notification(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -311,6 +314,9 @@ class NotificationDelivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="one_delivery_per_channel")]
 
+    def __str__(self) -> str:
+        return f"{self.notification_id}:{self.channel}:{self.status}"
+
 
 class WorkerHeartbeat(models.Model):
     """Written by every task worker every few seconds; /healthz reads it."""
@@ -319,6 +325,9 @@ class WorkerHeartbeat(models.Model):
     hostname = models.CharField(max_length=128, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.worker_id
 
 
 class Announcement(models.Model):

@@ -131,10 +131,10 @@ def role_assign(*, user: User, role: str, actor: User | None, department: Depart
     registration and the seed). The three administrators hold one admin role each and nothing else."""
     if role not in Role.values:
         raise ValidationFailed(_("角色：未知角色。"), field_errors={"role": [_("角色：未知角色。")]})
-    if actor is not None and not has_capability(actor, Capability.ROLES_MANAGE):
-        if not (role in EMPLOYER_ROLES and enterprise is not None and actor.enterprise_ids(Role.EMPLOYER_ADMIN)
-                and enterprise.pk in actor.enterprise_ids(Role.EMPLOYER_ADMIN)):
-            raise PermissionDenied(_("您无权授予该角色。"))
+    employer_admin_own = (role in EMPLOYER_ROLES and enterprise is not None and actor is not None
+                          and enterprise.pk in actor.enterprise_ids(Role.EMPLOYER_ADMIN))
+    if actor is not None and not has_capability(actor, Capability.ROLES_MANAGE) and not employer_admin_own:
+        raise PermissionDenied(_("您无权授予该角色。"))
     if actor is not None and actor.pk == user.pk:
         raise PermissionDenied(_("不能给自己授予角色。"))
     if not _scope_matches(role, department, enterprise, partner):

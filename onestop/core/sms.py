@@ -33,7 +33,7 @@ class FileSmsBackend(BaseSmsBackend):
     """Development: appends one JSON line per message to ``SMS_FILE_PATH/sms.jsonl``."""
 
     def send(self, *, phone: str, text: str) -> None:
-        folder = Path(settings.SMS_FILE_PATH)
+        folder = Path(str(settings.SMS_FILE_PATH))
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / "sms.jsonl").open("a", encoding="utf-8") as fh:
             fh.write(json.dumps({"at": timezone.now().isoformat(), "to": mask_phone(phone), "text": text},
@@ -50,6 +50,6 @@ class MemorySmsBackend(BaseSmsBackend):
 
 
 def get_sms_backend() -> BaseSmsBackend:
-    cls = import_string(settings.SMS_BACKEND)
+    cls = import_string(str(settings.SMS_BACKEND))
     backend: BaseSmsBackend = cls()
     return backend

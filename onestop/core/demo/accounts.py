@@ -41,7 +41,7 @@ STAFF_NAMES = ["李明", "王芳", "张伟", "刘洋", "陈静", "杨帆", "赵�
 
 def demo_totp_key(username: str) -> str:
     """A stable TOTP secret per demo account, so `manage.py demo_otp NAME` can show the current code."""
-    return hmac.new(settings.DEMO_OTP_SEED.encode(), username.encode(), hashlib.sha1).hexdigest()
+    return hmac.new(str(settings.DEMO_OTP_SEED).encode(), username.encode(), hashlib.sha1).hexdigest()
 
 
 ANNOUNCEMENTS = [

@@ -17,9 +17,9 @@ def with_class(field: BoundField, extra: str = "") -> Any:
     input_type = getattr(widget, "input_type", "")
     base = "form-check-input" if input_type in ("checkbox", "radio") else (
         "form-select" if input_type == "select" or widget.__class__.__name__ == "Select" else "form-control")
-    attrs = {"class": f"{base} {extra}".strip()}
+    attrs: dict[str, str | bool] = {"class": f"{base} {extra}".strip()}
     if field.errors:
-        attrs["class"] += " is-invalid"
+        attrs["class"] = f"{attrs['class']} is-invalid"
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{field.auto_id}_errors"
     return field.as_widget(attrs=attrs)

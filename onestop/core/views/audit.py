@@ -6,6 +6,7 @@ import csv
 import io
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET
 from .. import selectors
 from ..audit import audit_record
 from ..forms import AuditSearchForm
+from ..models import AuditEvent
 from ..permissions import Capability, has_capability
 from .pages import capability_required
 
@@ -22,7 +24,7 @@ COLUMNS = ["seq", "occurred_at", "actor_label", "role", "department", "source_ip
            "object_id", "object_repr", "result", "before", "after", "detail", "hash"]
 
 
-def _filtered(request: HttpRequest) -> tuple[AuditSearchForm, object]:
+def _filtered(request: HttpRequest) -> tuple[AuditSearchForm, QuerySet[AuditEvent]]:
     form = AuditSearchForm(request.GET or None)
     params = form.cleaned_data if form.is_valid() else {}
     qs = selectors.audit_events_for(user=request.user, **{k: v for k, v in params.items() if v})  # type: ignore[arg-type]
@@ -33,7 +35,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditSearchForm, object]:
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     template = "core/partials/audit_rows.html" if getattr(request, "htmx", False) else "core/audit_list.html"
     query = request.GET.copy()
     query.pop("page", None)
@@ -46,11 +48,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.AUDIT_EXPORT)
 @require_GET
 def audit_export(request: HttpRequest) -> HttpResponse:
-    form, qs = _filtered(request)
+    _form, qs = _filtered(request)
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    rows = list(qs.values_list(*[c if c != "occurred_at" else "occurred_at" for c in COLUMNS])[:EXPORT_LIMIT])  # type: ignore[attr-defined]
+    rows = list(qs.values_list(*COLUMNS)[:EXPORT_LIMIT])
     audit_record(action="audit.export", detail={"format": fmt, "rows": len(rows), "filters": request.GET.dict()})
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":

@@ -21,6 +21,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..audit import audit_record
+from ..auth import request_user
 from ..choices import AuditResult
 from ..exceptions import ApplicationError
 from ..forms import EmployerRegisterForm, LoginForm, OTPForm, TalentRegisterForm
@@ -146,7 +147,7 @@ def _qr_data_uri(text: str) -> str:
 @require_http_methods(["GET", "POST"])
 def otp_enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in of a staff account: scan the QR code with an authenticator app, confirm with one code."""
-    user = request.user
+    user = request_user(request)
     if any(True for _d in devices_for_user(user, confirmed=True)):
         return redirect("core:otp_verify")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -172,8 +173,8 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    devices = [d for d in devices_for_user(user, confirmed=True)]
+    user = request_user(request)
+    devices = list(devices_for_user(user, confirmed=True))
     if not devices:
         return redirect("core:otp_enrol")
     form = OTPForm(request.POST or None)

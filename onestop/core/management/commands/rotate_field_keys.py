@@ -29,20 +29,19 @@ class Command(BaseCommand):
             qn = connection.ops.quote_name
             for column in columns:
                 while True:
-                    with transaction.atomic():
-                        with connection.cursor() as cur:
+                    with transaction.atomic(), connection.cursor() as cur:
+                        cur.execute(
+                            f"SELECT {qn(pk)}, {qn(column)} FROM {qn(table)} "  # noqa: S608 (names are constants)
+                            f"WHERE {qn(column)} IS NOT NULL AND {qn(column)} NOT LIKE %s LIMIT %s",
+                            [f"{crypto.PREFIX}:{active}:%", opts["batch"]],
+                        )
+                        rows = cur.fetchall()
+                        for row_pk, token in rows:
+                            fresh = crypto.encrypt(crypto.decrypt(token))
                             cur.execute(
-                                f"SELECT {qn(pk)}, {qn(column)} FROM {qn(table)} "  # noqa: S608 (names are constants)
-                                f"WHERE {qn(column)} IS NOT NULL AND {qn(column)} NOT LIKE %s LIMIT %s",
-                                [f"{crypto.PREFIX}:{active}:%", opts["batch"]],
+                                f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE {qn(pk)} = %s",  # noqa: S608
+                                [fresh, row_pk],
                             )
-                            rows = cur.fetchall()
-                            for row_pk, token in rows:
-                                fresh = crypto.encrypt(crypto.decrypt(token))
-                                cur.execute(
-                                    f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE {qn(pk)} = %s",  # noqa: S608
-                                    [fresh, row_pk],
-                                )
                     total += len(rows)
                     if len(rows) < opts["batch"]:
                         break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -13,6 +14,8 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+logger = logging.getLogger(__name__)
+
 
 def _beat(worker_id: str, stop: threading.Event) -> None:
     from onestop.core.models import WorkerHeartbeat
@@ -22,8 +25,8 @@ def _beat(worker_id: str, stop: threading.Event) -> None:
         try:
             WorkerHeartbeat.objects.update_or_create(
                 worker_id=worker_id, defaults={"hostname": host, "last_seen": timezone.now()})
-        except Exception:  # the database may be briefly unavailable; try again next beat
-            pass
+        except Exception as exc:  # the database may be briefly unavailable; try again next beat
+            logger.warning("heartbeat failed: %s", exc)
         finally:
             close_old_connections()
         stop.wait(settings.WORKER_HEARTBEAT_SECONDS)

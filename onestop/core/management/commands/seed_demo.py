@@ -4,6 +4,7 @@ and ~2,000 talents with synthetic, valid ID numbers. Refuses to run under produc
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -161,7 +162,7 @@ class Command(BaseCommand):
             pool = by_industry.get(industry) or enterprises
             employer = rng.choice(pool) if pool and rng.random() < 0.9 else None
             user = User(account_type=AccountType.TALENT, real_name=p.real_name, is_demo=True,
-                        password=self.password_hash, date_joined=now - timezone.timedelta(days=joined_days_ago))
+                        password=self.password_hash, date_joined=now - timedelta(days=joined_days_ago))
             user.set_phone(p.phone)
             user.set_id_number("resident_id", p.id_number)
             if user.phone_index in taken_phone or user.phone_index in seen_phone:
@@ -193,12 +194,12 @@ class Command(BaseCommand):
         for i, (title, title_en, summary, summary_en) in enumerate(demo.ANNOUNCEMENTS):
             Announcement.objects.get_or_create(title=title, defaults={
                 "title_en": title_en, "summary": summary, "summary_en": summary_en,
-                "published_at": now - timezone.timedelta(days=3 * i)})
+                "published_at": now - timedelta(days=3 * i)})
 
     def print_accounts(self, departments: list[Department]) -> None:
         w = self.stdout.write
         w("")
-        w("Demo accounts 演示账号 (password 密码: %s)" % demo.DEMO_PASSWORD)
+        w(f"Demo accounts 演示账号 (password 密码: {demo.DEMO_PASSWORD})")
         w("  talent 人才:            log in with mobile 手机号 登录, e.g. the first talent: see below")
         first = User.objects.filter(account_type=AccountType.TALENT, is_demo=True).order_by("pk").first()
         if first is not None:
