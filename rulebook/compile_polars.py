@@ -135,18 +135,19 @@ def value_expr(c: CompiledRuleSet, node: Value) -> pl.Expr:
         den = args[1] * node.den_mul if node.den_mul != 1 else args[1]
         return _round_div(num, den)
     if isinstance(node, DateFn):
-        a, b = node.args
+        na, nb = node.args
         if node.fn == "days_between":
-            ea = value_expr(c, a).cast(pl.Int32).cast(I64)
-            eb = value_expr(c, b).cast(pl.Int32).cast(I64)
+            ea = value_expr(c, na).cast(pl.Int32).cast(I64)
+            eb = value_expr(c, nb).cast(pl.Int32).cast(I64)
             return eb - ea
         months = node.fn == "months_between"
-        return (_ymd(c, b, months) - _ymd(c, a, months)) // (100 if months else 10000)
+        return (_ymd(c, nb, months) - _ymd(c, na, months)) // (100 if months else 10000)
     if isinstance(node, Case):
         chain: Any = pl
         for cond, val in node.branches:
             chain = chain.when(cond_expr(c, cond)).then(value_expr(c, val))
-        return chain.otherwise(value_expr(c, node.default))  # type: ignore[no-any-return]
+        result: pl.Expr = chain.otherwise(value_expr(c, node.default))
+        return result
     raise TypeError(f"unknown value node {type(node).__name__}")
 
 

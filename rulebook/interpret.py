@@ -359,7 +359,7 @@ def _arith_fn(c: CompiledRuleSet, node: Arith) -> VFn:
     op = node.op
 
     if op in ("add", "min", "max", "mul"):
-        combine: Callable[[list[Any]], Any] = {
+        combine: Callable[[list[Any]], Any] = {  # type: ignore[assignment]
             "add": sum,
             "min": min,
             "max": max,
@@ -503,7 +503,7 @@ def cond_fn(c: CompiledRuleSet, node: Cond) -> CFn:
         def truth(r: Row, v: Vals) -> bool | None:
             res = f(r, v)
             v[nid] = res
-            return res  # type: ignore[no-any-return]
+            return res
 
         return truth
     if isinstance(node, Known):
@@ -694,7 +694,7 @@ class _DecisionTable(_CompiledRule):
         unknown = False
         amount: int | None = 0
         points: int | None = 0
-        for i, (row, cf, af, pf) in enumerate(self.rows):
+        for i, (_row, cf, af, pf) in enumerate(self.rows):
             x = cf(r, v)
             if x is True:
                 matched.append(i)

@@ -184,8 +184,8 @@ def simulate_reform(
     day = parse_date(as_of)
     reformed = reform.apply(baseline) if isinstance(reform, Reform) else reform
     cache = cache if cache is not None else CompileCache(4)
-    base_c, base_plan = cache.get(baseline, day)
-    ref_c, ref_plan = cache.get(reformed, day)
+    _base_c, base_plan = cache.get(baseline, day)
+    _ref_c, ref_plan = cache.get(reformed, day)
     for name in by:
         if name not in df.columns:
             raise RuleSetError([make_issue(IssueCode.DATA_MISSING_COLUMN, f"column {name}", name=name)])

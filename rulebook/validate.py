@@ -8,6 +8,7 @@ value on that date. Each issue carries the JSON path of the faulty node and mess
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,7 +76,7 @@ def iter_nodes(node: Node | None) -> Iterator[Node]:
     elif isinstance(node, Arith | DateFn):
         children = node.args
     elif isinstance(node, Case):
-        children = tuple(x for br in node.branches for x in br) + (node.default,)
+        children = (*tuple(x for br in node.branches for x in br), node.default)
     for ch in children:
         yield from iter_nodes(ch)
 
@@ -174,7 +175,7 @@ def _band_issues(rule: ScoredTable) -> list[Issue]:
                         make_issue(IssueCode.BAND_OVERLAP, b.path, detail=f"shares values with {a.path}")
                     )
         intervals.sort(key=lambda t: -(10**30) if t[0] is None else t[0])
-        for (_lo1, hi1, b1), (lo2, _hi2, b2) in zip(intervals, intervals[1:], strict=False):
+        for (_lo1, hi1, b1), (lo2, _hi2, b2) in itertools.pairwise(intervals):
             if hi1 is None or lo2 is None or lo2 <= hi1:
                 issues.append(make_issue(IssueCode.BAND_OVERLAP, b2.path, detail=f"overlaps {b1.path}"))
             elif lo2 > hi1 + 1:
