@@ -403,10 +403,17 @@ def _scored_nodes(d: _Describer, rule: ScoredTable, o: RuleOutcome) -> tuple[Exp
     for r, node in zip(rule.routes, routes, strict=True):
         node.label = r.label.get(lang)
     qual = ExplainNode("any", rule.path, "达到分数或直通条件" if not en else "score or direct route",
-                       o.status if rule.prerequisites is None else None, children=[score, *routes])  # fmt: skip
+                       _score_or_route(detail), children=[score, *routes])  # fmt: skip
     parts.append(qual)
     top = ExplainNode("all", rule.path, "认定条件" if not en else "criteria", o.status, children=parts)
     return top, []
+
+
+def _score_or_route(detail: dict[str, Any]) -> bool | None:
+    routes = detail["routes"]
+    if detail["score_ok"] or any(r is True for r in routes):
+        return True
+    return None if any(r is None for r in routes) else False
 
 
 def _table_nodes(d: _Describer, rule: DecisionTable, o: RuleOutcome) -> ExplainNode:

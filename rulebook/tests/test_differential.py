@@ -34,7 +34,9 @@ def near_dates() -> st.SearchStrategy[dt.date]:
     # birthdays around 18/25/30/35/40/45 years before the as-of dates (±3 days), leap days, plus anything
     anchors = [dt.date(y, m, d) for y in (1979, 1984, 1989, 1994, 1999, 2006, 2000) for (m, d) in ((2, 29), (3, 1), (6, 30), (7, 1), (12, 31))
                if not (m == 2 and d == 29 and y % 4)]  # fmt: skip
-    near = st.tuples(st.sampled_from(anchors), st.integers(-3, 3)).map(lambda t: t[0] + dt.timedelta(days=t[1]))
+    near = st.tuples(st.sampled_from(anchors), st.integers(-3, 3)).map(
+        lambda t: t[0] + dt.timedelta(days=t[1])
+    )
     return st.one_of(near, st.dates(dt.date(1950, 1, 1), dt.date(2030, 12, 31)))
 
 
@@ -55,7 +57,9 @@ def decimal3() -> st.SearchStrategy[float]:
 SINK_PERSON = st.fixed_dictionaries(
     {
         "b": maybe(st.booleans()),
-        "n": maybe(st.one_of(st.integers(-5, 45), st.sampled_from([9, 10, 11, 12, 19, 20, 21, 30, 31, 39, 40]))),
+        "n": maybe(
+            st.one_of(st.integers(-5, 45), st.sampled_from([9, 10, 11, 12, 19, 20, 21, 30, 31, 39, 40]))
+        ),
         "m": maybe(money()),
         "r": maybe(decimal3()),
         "d": maybe(near_dates()),
@@ -70,7 +74,9 @@ SINK_SCHEMA = {"b": pl.Boolean, "n": pl.Int64, "m": pl.Int64, "r": pl.Float64, "
                "e": pl.String, "o": pl.String, "s": pl.List(pl.String)}  # fmt: skip
 
 
-def assert_agree(engine: Engine, persons: list[dict[str, Any]], schema: dict[str, Any], as_of: dt.date) -> None:
+def assert_agree(
+    engine: Engine, persons: list[dict[str, Any]], schema: dict[str, Any], as_of: dt.date
+) -> None:
     df = pl.DataFrame(persons, schema=schema, orient="row") if persons else pl.DataFrame(schema=schema)
     batch = engine.evaluate_frame(df, as_of=as_of, masks=True)
     rows = batch.to_dicts()
@@ -106,7 +112,11 @@ TALENT_PERSON = st.fixed_dictionaries(
         "insured_months": maybe(st.integers(0, 30)),
         "owns_home_in_city": maybe(st.booleans()),
         "monthly_salary": maybe(st.integers(0, 9_000_000)),
-        "honours": maybe(st.lists(st.sampled_from(["院士", "长江学者", "中原学者", "省杰青", "市突出贡献专家"]), max_size=2)),
+        "honours": maybe(
+            st.lists(
+                st.sampled_from(["院士", "长江学者", "中原学者", "省杰青", "市突出贡献专家"]), max_size=2
+            )
+        ),
         "title_level": maybe(st.sampled_from(["无", "初级", "中级", "副高", "正高"])),
         "skill_level": maybe(st.sampled_from(["无", "初级工", "中级工", "高级工", "技师", "高级技师"])),
     }
@@ -169,8 +179,12 @@ def test_date_threshold_folding_is_exact(d: dt.date, as_of: dt.date, k: int, op:
         "days_between": {"days_between": [{"attr": "d"}, {"as_of": True}]},
     }[fn]
     rs = RuleSet.from_dict(
-        {"id": "t", "version": "1", "attributes": {"d": {"type": "date"}},
-         "rules": [{"id": "x", "when": {op: [value, k]}}]}  # fmt: skip
+        {
+            "id": "t",
+            "version": "1",
+            "attributes": {"d": {"type": "date"}},
+            "rules": [{"id": "x", "when": {op: [value, k]}}],
+        }  # fmt: skip
     )
     engine = Engine(rs)
     assert_agree(engine, [{"d": d}], {"d": pl.Date}, as_of)

@@ -68,9 +68,13 @@ def test_scored_table_sme(sme_rules: RuleSet) -> None:
                "rd_staff_ratio": "0.15", "quality_cert": True, "rd_center_level": "市级"}  # fmt: skip
     res = Engine(sme_rules).evaluate(company, as_of="2024-08-01")["srdi_sme"]
     assert (res.eligible, res.points, res.amount) == (True, 62, 20_000_000)
-    weak = Engine(sme_rules).evaluate({**company, "patents_i": 0, "provincial_award": False}, as_of="2024-08-01")
+    weak = Engine(sme_rules).evaluate(
+        {**company, "patents_i": 0, "provincial_award": False}, as_of="2024-08-01"
+    )
     assert weak["srdi_sme"].points == 57 and not weak["srdi_sme"].eligible
-    direct = Engine(sme_rules).evaluate({**company, "patents_i": 0, "provincial_award": True}, as_of="2024-08-01")
+    direct = Engine(sme_rules).evaluate(
+        {**company, "patents_i": 0, "provincial_award": True}, as_of="2024-08-01"
+    )
     assert direct["srdi_sme"].eligible
 
 

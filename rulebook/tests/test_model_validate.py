@@ -60,7 +60,9 @@ def test_type_errors(cond: dict[str, Any], path: str) -> None:
 
 
 def test_money_amount_must_be_money() -> None:
-    assert issues_of(with_rule({"id": "r2", "amount": {"attr": "age"}})) == [("type_mismatch", "$.rules[1].amount")]
+    assert issues_of(with_rule({"id": "r2", "amount": {"attr": "age"}})) == [
+        ("type_mismatch", "$.rules[1].amount")
+    ]
 
 
 def test_parameter_without_value_on_date() -> None:
@@ -91,7 +93,11 @@ def test_band_overlap_and_gap() -> None:
     assert ("band_overlap", "$.rules[1].indicators[0].bands[2]") in found
     assert ("band_gap", "$.rules[1].indicators[0].bands[3]") in found
     ok = copy.deepcopy(rule)
-    ok["indicators"][0]["bands"] = [{"lt": 10, "points": 0}, {"gte": 10, "lte": 20, "points": 1}, {"gte": 21, "points": 2}]
+    ok["indicators"][0]["bands"] = [
+        {"lt": 10, "points": 0},
+        {"gte": 10, "lte": 20, "points": 1},
+        {"gte": 21, "points": 2},
+    ]
     assert issues_of(with_rule(ok)) == []  # integers: ≤20 then ≥21 leaves no gap
 
 
@@ -116,7 +122,9 @@ def test_compile_refuses_invalid_rules() -> None:
     from rulebook import Engine
 
     with pytest.raises(RuleSetError):
-        Engine(RuleSet.from_dict(with_rule({"id": "r2", "when": {"attr": "nope"}}))).compiled(dt.date(2024, 1, 1))
+        Engine(RuleSet.from_dict(with_rule({"id": "r2", "when": {"attr": "nope"}}))).compiled(
+            dt.date(2024, 1, 1)
+        )
 
 
 def test_schema_is_shipped_and_names_the_kinds() -> None:
