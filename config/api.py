@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI, Router, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from onestop.core.api import router as core_router
@@ -81,6 +81,14 @@ def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpRes
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem(request, 401, "unauthenticated", _("请先登录。"))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """django-ninja's own errors (an unparsable body, throttling) as problem objects too, never its English detail."""
+    if exc.status_code == 400:
+        return problem(request, 400, "invalid", _("请求体不是有效的 JSON。"), {"body": [_("请求体不是有效的 JSON。")]})
+    return problem(request, exc.status_code, "error", _("请求无法处理，请稍后再试。"))
 
 
 @api.exception_handler(Http404)
