@@ -27,7 +27,9 @@ def enterprise_register(*, uscc: str, name: str, industry: str, contact_name: st
         errors.add("industry", _("所属产业：请选择所属产业。"))
     if code and Enterprise.objects.filter(uscc=code).exists():
         errors.add("uscc", _("统一社会信用代码：该单位已注册，请联系本单位管理员为您开通账号。"))
-    check_identity(errors, phone=phone, id_type=None, id_number=None, real_name=contact_name)
+    if not (contact_name or "").strip():
+        errors.add("contact_name", _("联系人姓名：请填写联系人姓名。"))
+    check_identity(errors, phone=phone, id_type=None, id_number=None, real_name=None)
     check_password(errors, password, User(real_name=contact_name or ""))
     errors.raise_if_any()
     try:
