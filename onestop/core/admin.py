@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import password_validation
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from .choices import AccountType
 from .models import Announcement, Department, PartnerOrganization, RoleAssignment, User
 from .permissions import Capability, has_capability
 
@@ -61,9 +65,63 @@ class AnnouncementAdmin(CapabilityAdmin):
     list_display = ("title", "published_at", "is_published")
 
 
+class StaffAccountCreationForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The system admin opens staff, partner and admin accounts; talents and employers register themselves."""
+
+    password1 = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("确认初始密码"), widget=forms.PasswordInput, strip=False)
+
+    class Meta:
+        model = User
+        fields = ("username", "real_name", "account_type", "email")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].required = True
+        field = self.fields["account_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(v, label) for v, label in AccountType.choices
+                         if v in (AccountType.STAFF, AccountType.PARTNER, AccountType.ADMIN)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("确认初始密码：两次输入的密码不一致。"))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, User(username=data.get("username"),
+                                                               real_name=data.get("real_name", "")))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+    def save(self, commit: bool = True) -> User:
+        user: User = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class UserAdmin(CapabilityAdmin):
     """The system admin manages accounts; personal numbers are shown masked and cannot be edited here."""
+
+    add_form = StaffAccountCreationForm
+    add_fields = ("username", "real_name", "account_type", "email", "password1", "password2")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = self.add_fields
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else super().get_readonly_fields(request, obj)
 
     list_display = ("id", "username", "real_name", "masked_phone", "account_type", "is_active", "date_joined")
     list_filter = ("account_type", "is_active")
@@ -71,7 +129,6 @@ class UserAdmin(CapabilityAdmin):
     fields = ("username", "real_name", "account_type", "email", "masked_phone", "masked_id_number", "is_active",
               "date_joined", "last_login")
     readonly_fields = ("masked_phone", "masked_id_number", "account_type", "date_joined", "last_login")
-    allow_add = False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if "is_active" in form.changed_data:

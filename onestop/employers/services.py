@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from onestop.core.audit import audit_record
 from onestop.core.choices import AccountType, Role
 from onestop.core.models import User
+from onestop.core.notifications import notification_send
 from onestop.core.services import FieldErrors, account_create, check_identity, check_password, role_assign
 from onestop.core.validators import normalize_uscc
 
@@ -40,6 +41,10 @@ def enterprise_register(*, uscc: str, name: str, industry: str, contact_name: st
             role_assign(user=user, role=Role.EMPLOYER_ADMIN, actor=None, enterprise=enterprise)
             audit_record(action="enterprise.register", actor=user, obj=enterprise,
                          after={"uscc": code, "name": name.strip(), "industry": industry})
+            notification_send(
+                recipient=user, title=_("单位注册成功，等待人才办核验"), link="/employer/", channels=("sms",),
+                body=_("核验通过后即可确认人才任职、申报引才育才工作经费、发布岗位和技术需求。"),
+            )
     except IntegrityError:
         # Another request registered the same USCC between our check and our insert.
         errors.add("uscc", _("统一社会信用代码：该单位已注册，请联系本单位管理员为您开通账号。"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from onestop.core.audit import audit_record
 from onestop.core.choices import AccountType, Role
 from onestop.core.models import User
+from onestop.core.notifications import notification_send
 from onestop.core.services import FieldErrors, account_create, role_assign
 
 from .models import TalentProfile
@@ -32,4 +33,8 @@ def talent_register(*, phone: str, password: str, real_name: str, id_type: str, 
             profile.gender = "male" if int(user.id_number[16]) % 2 else "female"
             profile.save(update_fields=["birth_date", "gender"])
         audit_record(action="talent.register", actor=user, obj=user, after={"account_type": "talent"})
+        notification_send(
+            recipient=user, title=_("欢迎注册人才一站式服务平台"), link="/me/", channels=("sms",),
+            body=_("您可以在个人中心完善学历和工作信息，查看可享受的政策，并在线办理各项人才服务。"),
+        )
     return user
