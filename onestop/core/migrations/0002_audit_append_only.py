@@ -31,8 +31,9 @@ SQLITE_DROP = "DROP TRIGGER IF EXISTS core_auditevent_no_update;"
 def install(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION)
-        schema_editor.execute(PG_TRIGGER)
+        # params=None: the function body holds a literal '%' that psycopg must not read as a placeholder.
+        schema_editor.execute(PG_FUNCTION, params=None)
+        schema_editor.execute(PG_TRIGGER, params=None)
     elif vendor == "sqlite":
         # SQLite refuses UPDATE only: Django's test flush deletes rows, and SQLite has no TRUNCATE to tell apart.
         schema_editor.execute(SQLITE_TRIGGER)
