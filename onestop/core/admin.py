@@ -13,6 +13,8 @@ from .exceptions import ApplicationError
 from .models import Announcement, Department, PartnerOrganization, RoleAssignment, User
 from .permissions import Capability, has_capability
 
+SECRET_FORM_FIELDS = frozenset({"password", "password1", "password2"})
+
 
 class CapabilityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Admin access decided by platform capabilities, not Django's per-model permission table."""
@@ -60,10 +62,12 @@ class CapabilityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         from .audit import audit_record
 
-        before = {k: str(form.initial.get(k)) for k in form.changed_data} if change else None
+        # Passwords never enter the audit trail: it is append-only, so a leaked value could never be removed.
+        changed = [k for k in form.changed_data if k not in SECRET_FORM_FIELDS]
+        before = {k: str(form.initial.get(k)) for k in changed} if change else None
         super().save_model(request, obj, form, change)
         audit_record(action=f"admin.{'change' if change else 'add'}", actor=request.user, obj=obj,  # type: ignore[arg-type]
-                     before=before, after={k: str(form.cleaned_data.get(k)) for k in form.changed_data})
+                     before=before, after={k: str(form.cleaned_data.get(k)) for k in changed})
 
 
 @admin.register(Department)

@@ -84,3 +84,28 @@ def test_sys_admin_cannot_disable_themself_and_gets_a_message_not_an_error(sys_a
     assert response.status_code == 200
     assert sys_admin.is_active is True
     assert "不能停用自己的账号" in response.content.decode()
+
+
+def test_sys_admin_opens_a_staff_account_and_the_password_never_lands_in_the_audit(sys_admin, login):
+    form = {"username": "housing_clerk", "real_name": "孙丽", "account_type": "staff", "email": "",
+            "password1": "Initial#Pass2024", "password2": "Initial#Pass2024"}
+
+    response = login(sys_admin, otp=True).post("/admin/core/user/add/", form)
+
+    assert response.status_code == 302
+    clerk = User.objects.get(username="housing_clerk")
+    assert clerk.check_password("Initial#Pass2024")
+    assert clerk.account_type == "staff"
+    event = AuditEvent.objects.get(action="admin.add", object_id=str(clerk.pk))
+    assert event.actor_id == sys_admin.pk
+    assert "Initial#Pass2024" not in repr(list(AuditEvent.objects.values()))
+
+
+def test_sys_admin_cannot_open_a_talent_account_in_the_admin(sys_admin, login):
+    form = {"username": "fake_talent", "real_name": "假人才", "account_type": "talent", "email": "",
+            "password1": "Initial#Pass2024", "password2": "Initial#Pass2024"}
+
+    response = login(sys_admin, otp=True).post("/admin/core/user/add/", form)
+
+    assert response.status_code == 200
+    assert not User.objects.filter(username="fake_talent").exists()
