@@ -285,3 +285,10 @@ def test_audit_list_query_count_does_not_grow_with_rows(audit_admin, login, djan
 
     assert response.status_code == 200
     assert response.content.decode().count("test.bulk") == 50  # one page
+
+
+def test_malformed_date_filter_is_a_field_error_not_a_crash(chain, audit_admin, login):
+    response = login(audit_admin, otp=True).get("/audit/", {"date_from": "2025-13-45"})
+
+    assert response.status_code == 200
+    assert "开始日期：格式不正确。" in response.content.decode()

@@ -378,3 +378,27 @@ def test_admin_factory_roles_are_exclusive(db):
     admin = AdminFactory(role=Role.SEC_ADMIN)
 
     assert admin.role_set() == {Role.SEC_ADMIN}
+
+
+@pytest.mark.parametrize("evil", ["https://evil.example/", "//evil.example/me/", "http:///evil.example"])
+def test_login_never_redirects_to_another_host(talent, evil):
+    response = Client().post(LOGIN, {"username": talent.phone, "password": PASSWORD, "next": evil})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/me/"
+
+
+def test_login_follows_a_local_next(talent):
+    response = Client().post(LOGIN, {"username": talent.phone, "password": PASSWORD, "next": "/inbox/"})
+
+    assert response["Location"] == "/inbox/"
+
+
+def test_otp_verify_never_redirects_to_another_host(staff, login):
+    client = login(staff)
+    device = TOTPDevice.objects.get(user=staff)
+
+    response = client.post("/account/otp/verify/", {"token": totp_token(device), "next": "https://evil.example/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/"

@@ -269,3 +269,39 @@ def test_api_malformed_json_is_a_chinese_problem_not_a_500():
     assert response.json() == {"code": "invalid", "message": "请求体不是有效的 JSON。",
                                "errors": {"body": ["请求体不是有效的 JSON。"]}}
     assert User.objects.count() == 0
+
+
+def test_registration_welcomes_the_talent_in_the_inbox_and_by_sms(django_capture_on_commit_callbacks):
+    from onestop.core.models import Notification
+    from onestop.core.sms import MemorySmsBackend
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user = talent_register(phone=synthetic_phone(8004), password=PASSWORD, real_name="陈静",
+                               id_type="resident_id", id_number=synthetic_resident_id(8004))
+
+    note = Notification.objects.get(recipient=user)
+    assert note.link == "/me/"
+    assert MemorySmsBackend.outbox == [{"phone": synthetic_phone(8004), "text": f"【OneStop】{note.title}"}]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("real_name", "王" * 65, "姓名：不能超过 64 个字符。"),
+    ("real_name", None, "姓名：应为文本。"),
+    ("phone", "1" * 300, "手机号："),
+    ("id_number", "9" * 300, "身份证号：长度应为 18 位。"),
+])
+def test_api_odd_values_are_field_errors_not_server_errors(field, value, message):
+    payload = valid_payload()
+    payload[field] = value
+
+    response = post_api(Client(), payload)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][field][0].startswith(message)
+    assert User.objects.count() == 0
+
+
+def test_api_passport_without_number_names_the_field():
+    response = post_api(Client(), valid_payload(id_type="passport", id_number=""))
+
+    assert response.json()["errors"]["id_number"] == ["护照号：请填写护照号。"]
