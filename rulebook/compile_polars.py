@@ -290,6 +290,17 @@ def _mask_dtype(bits: int) -> pl.DataType:
     return pl.UInt64()
 
 
+def _conjunctive(node: Cond | None) -> bool:
+    """An ``all`` of leaves (or negated leaves): true exactly when no leaf fails."""
+    if not isinstance(node, AllOf):
+        return False
+    return all(
+        (isinstance(ch, Not) and not isinstance(ch.child, AllOf | AnyOf | Not))
+        or not isinstance(ch, AllOf | AnyOf | Not)
+        for ch in node.children
+    )
+
+
 class _RuleExprs:
     """Raw (pre-exclusion) expressions of one rule."""
 
@@ -317,6 +328,12 @@ class _RuleExprs:
                 leaf_bits.append(pl.when(failed).then(pl.lit(1 << leaf.leaf, dtype=I64)).otherwise(0))
         if isinstance(rule, Rule):
             cond = cond_expr(c, rule.when) if rule.when is not None else pl.lit(True)
+            if masks and leaf_bits and _conjunctive(rule.when):
+                # TRUE iff every leaf is as required iff no failed bit: evaluate the leaves once
+                packed = leaf_bits[0] if len(leaf_bits) == 1 else pl.sum_horizontal(leaf_bits)
+                self.mask = packed.cast(_mask_dtype(mask_bits))
+                cond = self.mask == 0
+                leaf_bits = []
             parts = [cond]
             if rule.amount is not None:
                 self.amount = value_expr(c, rule.amount)
@@ -573,6 +590,8 @@ def _convert(df: pl.DataFrame, name: str, vt: VType) -> pl.Expr:
         raise _bad_type(name, dtype, vt)
     enum = pl.Enum(list(vt.values))
     if kind in ("enum", "ordered_enum"):
+        if isinstance(dtype, pl.Enum) and list(dtype.categories) == list(vt.values):
+            return col.to_physical().cast(I64)  # already coded in the declared order: zero conversion
         if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
             return col.cast(pl.String).cast(enum, strict=True).to_physical().cast(I64)
         raise _bad_type(name, dtype, vt)

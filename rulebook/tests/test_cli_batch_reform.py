@@ -232,7 +232,7 @@ GOLDEN_CASES = {
             "maker_top500": False,
         },
         "zh",
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -184,7 +184,7 @@ def test_date_threshold_folding_is_exact(d: dt.date, as_of: dt.date, k: int, op:
             "version": "1",
             "attributes": {"d": {"type": "date"}},
             "rules": [{"id": "x", "when": {op: [value, k]}}],
-        }  # fmt: skip
+        }
     )
     engine = Engine(rs)
     assert_agree(engine, [{"d": d}], {"d": pl.Date}, as_of)
