@@ -402,3 +402,27 @@ def test_otp_verify_never_redirects_to_another_host(staff, login):
 
     assert response.status_code == 302
     assert response["Location"] == "/staff/"
+
+
+def test_expired_session_on_the_api_is_a_401_problem(talent, login):
+    client = login(talent)
+    age_session(client, idle=31 * 60)
+
+    response = client.get("/api/v1/me")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_api_writes_with_a_session_need_the_csrf_token(talent, login):
+    from onestop.core.tests.factories import NotificationFactory
+
+    note = NotificationFactory(recipient=talent)
+    client = login(talent, client=Client(enforce_csrf_checks=True))
+
+    response = client.post(f"/api/v1/notifications/{note.pk}/read")
+
+    note.refresh_from_db()
+    assert response.status_code == 403
+    assert note.read_at is None
+
