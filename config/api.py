@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import Status
 
 from onestop.core.api import router as core_router
 from onestop.core.exceptions import ApplicationError, ValidationFailed
@@ -122,11 +123,11 @@ accounts = Router(tags=["accounts"])
 
 @accounts.post("/register/talent", response={201: RegisteredOut, 422: Problem}, auth=None,
                summary="人才注册 / Register as a talent")
-def register_talent(request: HttpRequest, payload: TalentRegisterIn) -> tuple[int, RegisteredOut]:
+def register_talent(request: HttpRequest, payload: TalentRegisterIn) -> Status[RegisteredOut]:
     from onestop.talents.services import talent_register
 
     user = talent_register(**payload.dict())
-    return 201, RegisteredOut(id=user.pk, account_type=user.account_type, phone_masked=user.masked_phone)
+    return Status(201, RegisteredOut(id=int(user.pk or 0), account_type=user.account_type, phone_masked=user.masked_phone))
 
 
 api.add_router("/", core_router)
