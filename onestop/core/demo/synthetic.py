@@ -15,6 +15,8 @@ from stdnum.cn import ric, uscc
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱")
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉俊峰浩宇轩睿博文欣怡晨阳思雨佳琪子涵梓萱一诺梦瑶嘉欣天佑昊然")
 REGIONS = ["410122", "410102", "410105", "410100", "410221", "420111", "110108", "370102"]
+# Most county codes above were assigned in 1983; people born earlier get a code that already existed then.
+REGIONS_BEFORE_1983 = ["410100", "110108"]
 SCHOOLS = ["郑州大学", "河南大学", "华中科技大学", "西安交通大学", "河南工业大学", "郑州航空工业管理学院",
            "北京航空航天大学", "武汉大学", "河南农业大学", "中原工学院", "郑州轻工业大学", "河南中医药大学"]
 MAJORS = {
@@ -54,7 +56,7 @@ class Person:
 
 
 def resident_id(rng: random.Random, birth: date, male: bool) -> str:
-    region = rng.choice(REGIONS)
+    region = rng.choice(REGIONS if birth.year >= 1983 else REGIONS_BEFORE_1983)
     seq = rng.randrange(0, 99) * 10 + rng.randrange(0, 5) * 2 + (1 if male else 0)
     body = f"{region}{birth:%Y%m%d}{seq:03d}"
     return body + ric.calc_check_digit(body + "0")

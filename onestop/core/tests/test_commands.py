@@ -80,3 +80,16 @@ def test_demo_otp_prints_a_code_the_device_accepts():
 def test_demo_otp_refuses_a_non_demo_account(staff):
     with pytest.raises(CommandError):
         call_command("demo_otp", staff.username)
+
+
+def test_synthetic_people_always_have_valid_ids_whatever_their_birth_year():
+    import random
+    from datetime import date
+
+    from onestop.core.demo import synthetic
+
+    rng = random.Random(7)
+    people = [synthetic.person(rng, i, industry="nev", today=date(2026, 12, 1)) for i in range(3000)]
+
+    assert min(p.birth_date.year for p in people) < 1983  # the old county codes are exercised
+    assert [p.id_number for p in people if not ric.is_valid(p.id_number)] == []
