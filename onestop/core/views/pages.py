@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
@@ -20,19 +24,20 @@ from ..notifications import notification_mark_all_read, notification_mark_read, 
 from ..permissions import Capability, has_capability
 from ..services import pii_reveal
 
+ViewFunc = Callable[..., HttpResponse]
 
-def capability_required(capability: Capability):  # type: ignore[no-untyped-def]
+
+def capability_required(capability: Capability) -> Callable[[ViewFunc], ViewFunc]:
     """Signed in and holding the capability, else 404 (a forbidden page and a missing page look the same)."""
 
-    def decorator(view):  # type: ignore[no-untyped-def]
+    def decorator(view: ViewFunc) -> ViewFunc:
         @login_required
-        def wrapped(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not has_capability(request.user, capability):  # type: ignore[arg-type]
                 raise Http404
             return view(request, *args, **kwargs)
 
-        wrapped.__name__ = view.__name__
-        wrapped.__doc__ = view.__doc__
         return wrapped
 
     return decorator
