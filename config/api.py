@@ -14,6 +14,7 @@ from ninja.responses import Status
 
 from onestop.core.api import router as core_router
 from onestop.core.exceptions import ApplicationError, ValidationFailed
+from onestop.workflow.api import router as workflow_router
 
 
 class ReadableJSONRenderer(JSONRenderer):
@@ -32,6 +33,8 @@ FIELD_LABELS: dict[str, Any] = {
     "phone": _lazy("手机号"), "password": _lazy("密码"), "real_name": _lazy("姓名"), "id_type": _lazy("证件类型"), "id_number": _lazy("证件号码"),
     "uscc": _lazy("统一社会信用代码"), "name": _lazy("单位名称"), "industry": _lazy("所属产业"), "contact_name": _lazy("联系人姓名"),
     "agree_terms": _lazy("用户协议"), "limit": _lazy("limit"), "offset": _lazy("offset"),
+    "action": _lazy("操作"), "reason": _lazy("理由"), "assignee_id": _lazy("转办对象"), "message": _lazy("补充说明"),
+    "kind": _lazy("服务事项"), "title": _lazy("标题"), "detail": _lazy("申请说明"),
 }
 
 PYDANTIC_MESSAGES: dict[str, Any] = {
@@ -132,4 +135,5 @@ def register_talent(request: HttpRequest, payload: TalentRegisterIn) -> Status[R
 
 api.add_router("/", core_router)
 api.add_router("/accounts", accounts)
+api.add_router("/workflow", workflow_router)
 __all__ = ["ValidationFailed", "api"]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("workflow/", include("onestop.workflow.urls")),
     path("", include("onestop.core.urls")),
 ]
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "onestop.core",
     "onestop.employers",
     "onestop.talents",
+    "onestop.workflow",
 ]
 
 MIDDLEWARE = [

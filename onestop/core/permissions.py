@@ -22,6 +22,9 @@ class Capability(StrEnum):
     TALENT_CENTRE = "talent.centre"
     PARTNER_DESK = "partner.desk"
     DASHBOARD = "dashboard.read"
+    WORKFLOW_QUEUE = "workflow.queue"
+    WORKFLOW_LOAD = "workflow.load"
+    CALENDAR_MANAGE = "calendar.manage"
 
 
 # The three administrators (三员) hold disjoint powers: the system admin runs accounts and organisation data, the
@@ -29,13 +32,15 @@ class Capability(StrEnum):
 # them handles cases, and none may do another's work.
 GRANTS: dict[str, frozenset[Capability]] = {
     Role.TALENT: frozenset({Capability.TALENT_CENTRE}),
-    Role.EMPLOYER_ADMIN: frozenset({Capability.EMPLOYER_CENTRE, Capability.EMPLOYER_MANAGE}),
-    Role.EMPLOYER_HR: frozenset({Capability.EMPLOYER_CENTRE}),
-    Role.DEPT_STAFF: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK}),
-    Role.DEPT_HEAD: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK, Capability.DASHBOARD}),
+    Role.EMPLOYER_ADMIN: frozenset({Capability.EMPLOYER_CENTRE, Capability.EMPLOYER_MANAGE,
+                                    Capability.WORKFLOW_QUEUE}),
+    Role.EMPLOYER_HR: frozenset({Capability.EMPLOYER_CENTRE, Capability.WORKFLOW_QUEUE}),
+    Role.DEPT_STAFF: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK, Capability.WORKFLOW_QUEUE}),
+    Role.DEPT_HEAD: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK, Capability.DASHBOARD,
+                               Capability.WORKFLOW_QUEUE, Capability.WORKFLOW_LOAD}),
     Role.PARTNER_CHECKER: frozenset({Capability.PARTNER_DESK}),
     Role.AUDITOR: frozenset({Capability.AUDIT_READ, Capability.DASHBOARD}),
-    Role.SYS_ADMIN: frozenset({Capability.USERS_MANAGE}),
+    Role.SYS_ADMIN: frozenset({Capability.USERS_MANAGE, Capability.CALENDAR_MANAGE}),
     Role.SEC_ADMIN: frozenset({Capability.ROLES_MANAGE, Capability.SECURITY_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Capability.AUDIT_READ, Capability.AUDIT_EXPORT}),
 }

@@ -22,6 +22,7 @@ from onestop.core.demo import synthetic
 from onestop.core.models import Announcement, Department, PartnerOrganization, RoleAssignment, User
 from onestop.employers.models import Enterprise
 from onestop.talents.models import TalentProfile
+from onestop.workflow.sample import seed_demo_workflows
 
 
 class Command(BaseCommand):
@@ -47,6 +48,7 @@ class Command(BaseCommand):
             enterprises = self.seed_enterprises(rng, opts["employers"])
             created = self.seed_talents(rng, opts["talents"], enterprises)
             self.seed_announcements()
+            seed_demo_workflows()
             audit_record(action="demo.seed", detail={"talents_created": created, "enterprises": len(enterprises)})
         self.stdout.write(self.style.SUCCESS(
             f"demo data ready: {Department.objects.count()} departments, {Enterprise.objects.count()} employers, "
