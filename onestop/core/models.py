@@ -225,7 +225,9 @@ class RoleAssignment(models.Model):
                 fields=["user", "role", "partner"], condition=Q(partner__isnull=False), name="role_once_per_partner"
             ),
             models.UniqueConstraint(fields=["user", "role"], condition=_in(UNSCOPED_ROLES), name="role_once_unscoped"),
-            models.UniqueConstraint(fields=["user"], condition=_in(ADMIN_ROLES), name="one_admin_role_per_user"),
+            # The three administrators and the auditor: at most one of these roles per account (三员分立).
+            models.UniqueConstraint(fields=["user"], condition=_in((*ADMIN_ROLES, Role.AUDITOR)),
+                                    name="one_admin_role_per_user"),
         ]
 
     def __str__(self) -> str:

@@ -227,3 +227,32 @@ def test_revoking_needs_the_sec_admin(sys_admin, staff):
     with pytest.raises(PermissionDenied):
         role_revoke(assignment=staff.role_assignments.get(), actor=sys_admin)
     assert staff.role_assignments.count() == 1
+
+
+# --- the database itself keeps roles and account types together (triggers, both engines) ---------------------------
+
+def test_database_refuses_a_business_role_for_an_admin_account_on_a_raw_create(sys_admin, department):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=sys_admin, role=Role.DEPT_HEAD, department=department)
+
+    assert set(RoleAssignment.objects.filter(user=sys_admin).values_list("role", flat=True)) == {Role.SYS_ADMIN}
+
+
+def test_database_refuses_a_staff_role_for_a_talent_on_a_raw_create(talent, department):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=talent, role=Role.DEPT_STAFF, department=department)
+
+
+def test_database_refuses_the_auditor_role_beside_an_admin_role(sys_admin):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=sys_admin, role=Role.AUDITOR)
+
+
+def test_database_refuses_changing_the_account_type_of_someone_holding_roles(staff):
+    from onestop.core.models import User
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=staff.pk).update(account_type="admin")
+
+    staff.refresh_from_db()
+    assert staff.account_type == "staff"
