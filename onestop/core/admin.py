@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from . import crypto
 from .choices import AccountType
 from .exceptions import ApplicationError
 from .models import Announcement, Department, PartnerOrganization, RoleAssignment, User
@@ -141,6 +142,18 @@ class UserAdmin(CapabilityAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        """A mobile number or ID number is found through its blind index (the columns are encrypted)."""
+        from .auth import normalize_identifier
+
+        kind, value = normalize_identifier(search_term)
+        if kind == "phone":
+            return queryset.filter(phone_index=crypto.blind_index(value, purpose="phone")), False
+        term = search_term.strip().upper()
+        if len(term) == 18 and term[:17].isdigit():
+            return queryset.filter(id_number_index=crypto.blind_index(f"resident_id:{term}", purpose="id")), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return () if obj is None else super().get_readonly_fields(request, obj)

@@ -109,3 +109,13 @@ def test_sys_admin_cannot_open_a_talent_account_in_the_admin(sys_admin, login):
 
     assert response.status_code == 200
     assert not User.objects.filter(username="fake_talent").exists()
+
+
+def test_sys_admin_finds_a_user_by_mobile_number_through_the_blind_index(sys_admin, talent, login):
+    client = login(sys_admin, otp=True)
+
+    response = client.get("/admin/core/user/", {"q": talent.phone})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+    assert talent.masked_phone in response.content.decode()
