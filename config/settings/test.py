@@ -1,5 +1,7 @@
 """The test suite: fast hashing, in-memory mail, a throwaway SQLite file unless DATABASE_URL is set."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES
 
@@ -12,7 +14,8 @@ ALLOWED_HOSTS = ["*"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = str(BASE_DIR / "var" / "test.sqlite3")
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    # One file per test process, so two suites running at once on one machine never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")}
 ONESTOP_FIELD_KEYS = "t2:dGVzdC1maWVsZC1rZXktMi0wMDAwMDAwMDAwMDAwMDA=,t1:dGVzdC1maWVsZC1rZXktMS0wMDAwMDAwMDAwMDAwMDA="
 ONESTOP_BLIND_INDEX_KEY = "dGVzdC1ibGluZC1pbmRleC1rZXktMDAwMDAwMDAwMDA="
 STORAGES = {
