@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from onestop.core.models import User
@@ -197,9 +198,9 @@ def provide_info(request: HttpRequest, case_id: int, payload: InfoIn) -> CaseOut
 
 @router.post("/service-requests", response={201: CaseOut, 403: Problem, 422: Problem},
              summary="申请人才服务 / Submit a talent service request (starts a case)")
-def submit_service_request(request: HttpRequest, payload: ServiceRequestIn) -> tuple[int, CaseOut]:
+def submit_service_request(request: HttpRequest, payload: ServiceRequestIn) -> Status[CaseOut]:
     user = _user(request)
     sr = services.service_request_submit(applicant=user, kind=payload.kind, title=payload.title,
                                          detail=payload.detail)
     case = selectors.cases_for_applicant(user=user).get(subject_id=sr.pk, definition__code="talent_service")
-    return 201, CaseOut.from_case(case)
+    return Status(201, CaseOut.from_case(case))

@@ -9,7 +9,13 @@ from types import SimpleNamespace
 import pytest
 
 from onestop.core.choices import Role
-from onestop.core.tests.factories import DepartmentFactory, EmployerUserFactory, EnterpriseFactory, StaffFactory, TalentFactory
+from onestop.core.tests.factories import (
+    DepartmentFactory,
+    EmployerUserFactory,
+    EnterpriseFactory,
+    StaffFactory,
+    TalentFactory,
+)
 from onestop.workflow import calendar as wd
 from onestop.workflow.definitions import read_spec, shipped_spec_files
 from onestop.workflow.services import calendar_year_load_package, definition_publish, service_request_submit

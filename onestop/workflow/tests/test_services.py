@@ -14,7 +14,7 @@ from onestop.workflow import services
 from onestop.workflow.choices import CaseStatus, EventKind, TaskAction, TaskState
 from onestop.workflow.errors import TransitionNotAllowed
 from onestop.workflow.handlers import outcome_handlers
-from onestop.workflow.models import Case, CaseEvent, ServiceRequest, Task, WorkflowDefinition
+from onestop.workflow.models import Case, CaseEvent, ServiceRequest, WorkflowDefinition
 from onestop.workflow.selectors import case_timeline, queue_for
 
 from .conftest import submit, task_of
