@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "onestop.employers",
     "onestop.talents",
     "onestop.workflow",
+    "onestop.policies",
 ]
 
 MIDDLEWARE = [

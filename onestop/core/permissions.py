@@ -25,6 +25,11 @@ class Capability(StrEnum):
     WORKFLOW_QUEUE = "workflow.queue"
     WORKFLOW_LOAD = "workflow.load"
     CALENDAR_MANAGE = "calendar.manage"
+    POLICY_EDIT = "policy.edit"
+    POLICY_PUBLISH = "policy.publish"
+    REGISTRY_IMPORT = "registry.import"
+    CERT_REVIEW = "certification.review"
+    GREENCARD_VERIFY = "greencard.verify"
 
 
 # The three administrators (三员) hold disjoint powers: the system admin runs accounts and organisation data, the
@@ -35,10 +40,12 @@ GRANTS: dict[str, frozenset[Capability]] = {
     Role.EMPLOYER_ADMIN: frozenset({Capability.EMPLOYER_CENTRE, Capability.EMPLOYER_MANAGE,
                                     Capability.WORKFLOW_QUEUE}),
     Role.EMPLOYER_HR: frozenset({Capability.EMPLOYER_CENTRE, Capability.WORKFLOW_QUEUE}),
-    Role.DEPT_STAFF: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK, Capability.WORKFLOW_QUEUE}),
+    Role.DEPT_STAFF: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK, Capability.WORKFLOW_QUEUE,
+                                Capability.POLICY_EDIT, Capability.REGISTRY_IMPORT, Capability.CERT_REVIEW}),
     Role.DEPT_HEAD: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK, Capability.DASHBOARD,
-                               Capability.WORKFLOW_QUEUE, Capability.WORKFLOW_LOAD}),
-    Role.PARTNER_CHECKER: frozenset({Capability.PARTNER_DESK}),
+                               Capability.WORKFLOW_QUEUE, Capability.WORKFLOW_LOAD, Capability.POLICY_EDIT,
+                               Capability.POLICY_PUBLISH, Capability.REGISTRY_IMPORT, Capability.CERT_REVIEW}),
+    Role.PARTNER_CHECKER: frozenset({Capability.PARTNER_DESK, Capability.GREENCARD_VERIFY}),
     Role.AUDITOR: frozenset({Capability.AUDIT_READ, Capability.DASHBOARD}),
     Role.SYS_ADMIN: frozenset({Capability.USERS_MANAGE, Capability.CALENDAR_MANAGE}),
     Role.SEC_ADMIN: frozenset({Capability.ROLES_MANAGE, Capability.SECURITY_MANAGE}),
