@@ -55,6 +55,7 @@ def seed_demo_workflows(*, cases: int = 24, seed: int = 2024) -> dict[str, int]:
         task_approve,
         task_claim,
         task_request_info,
+        workflow_tick,
     )
 
     for year in wd.package_years():
@@ -85,10 +86,21 @@ def seed_demo_workflows(*, cases: int = 24, seed: int = 2024) -> dict[str, int]:
             task = task_claim(task=task, actor=officer)
         if roll == 2:
             task_request_info(task=task, actor=officer, reason="请上传最新的劳动合同扫描件。")
-        if roll == 3:
+        if roll in (3, 5):
             task_approve(task=task, actor=officer, reason="材料齐全。")
+            employer_task = Task.objects.filter(case_id=task.case_id, step__code="employer_confirm",
+                                                state=TaskState.PENDING).select_related("enterprise").first()
+            if employer_task is not None:
+                boss = User.objects.filter(role_assignments__enterprise=employer_task.enterprise_id,
+                                           is_active=True).first()
+                if boss is not None:
+                    task_approve(task=employer_task, actor=boss, reason="确认该人才在本单位工作。")
+            confirm = Task.objects.filter(case_id=task.case_id, step__code="hrss_confirm").first()
+            if roll == 5 and confirm is not None and "hrss_staff" in staff:
+                task_claim(task=confirm, actor=staff["hrss_staff"])
         if roll == 4:
             # An overdue task for the escalation demo: the deadline moved into the past.
             Task.objects.filter(pk=task.pk, state=TaskState.PENDING).update(
                 due_date=wd.WorkingCalendar().add_working_days(timezone.localdate() - timedelta(days=14), 1))
+    workflow_tick()                     # escalate the overdue demo tasks now, as the scheduler would
     return {"cases": created}

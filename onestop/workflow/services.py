@@ -308,7 +308,7 @@ def _activate_stage(case: Case, stage: int, *, actor: User | None, cal: wd.Worki
             due_date=deadline.due_date, deadline_estimated=deadline.estimated, clock_start=start,
             clock_days=step.deadline_days)
         task.case = case
-        _event(case, EventKind.TASK_CREATED, task=task, actor=actor, to_state=TaskState.PENDING,
+        _event(case, EventKind.TASK_CREATED, task=task, to_state=TaskState.PENDING,
                detail={"due_date": deadline.due_date.isoformat(), "estimated": deadline.estimated})
         for person in _task_actors(task):
             notification_send(recipient=person, title=_("新的待办：%(step)s") % {"step": step.name},
