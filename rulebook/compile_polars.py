@@ -14,6 +14,7 @@ comparison of the date column with precomputed boundary dates.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -21,6 +22,10 @@ import polars as pl
 from rulebook.errors import DataError, IssueCode, make_issue
 from rulebook.interpret import CompiledRuleSet, const_value, is_constant
 from rulebook.model import (
+    DATE,
+    INT,
+    MAX_LEAVES,
+    MONEY,
     AllOf,
     AnyOf,
     AnyRule,
@@ -36,6 +41,7 @@ from rulebook.model import (
     DecisionTable,
     InSet,
     Known,
+    Leaf,
     Literal,
     Not,
     ParamRef,
@@ -47,15 +53,54 @@ from rulebook.model import (
     Value,
     VType,
 )
-from rulebook.values import DATE_FUNCTIONS, MAX_DAY, MIN_DAY, days_to_date
+from rulebook.values import DATE_FUNCTIONS, MAX_DAY, MIN_DAY, days_to_date, round_div
 
 I64 = pl.Int64
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_NUMERIC_KINDS = ("int", "money", "decimal")
 
 
 def col_name(rule_id: str, what: str) -> str:
     """Output column name, e.g. ``living_allowance.eligible``."""
     return f"{rule_id}.{what}"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the data allow the compiler to assume, read from the prepared frame in O(columns).
+
+    ``nulls``: columns holding at least one missing value; ``signed``: columns among those feeding a
+    rounded product or quotient that hold a negative value. Expressions built for a profile are exact for
+    every frame with that profile (no missing values → plain Boolean logic, no null guards; non-negative
+    numerators → a single half-up integer division). ``None`` means "assume anything".
+    """
+
+    nulls: frozenset[str]
+    signed: frozenset[str]
+
+
+class _Ctx:
+    """Compilation context: the compiled rule set, the data profile and literal/leaf memos."""
+
+    def __init__(self, c: CompiledRuleSet, profile: Profile | None) -> None:
+        self.c = c
+        self.profile = profile
+        self._lits: dict[tuple[str, Any], pl.Expr] = {}
+
+    def lit(self, vt: VType, value: Any) -> pl.Expr:
+        """A literal typed like the internal representation of ``vt`` (memoised: ``pl.lit`` is slow)."""
+        key = (vt.kind, value)
+        e = self._lits.get(key)
+        if e is None:
+            e = self._lits[key] = _lit(vt, value)
+        return e
+
+    def attr_nullable(self, name: str) -> bool:
+        return self.profile is None or name in self.profile.nulls
+
+    def attr_nonneg(self, name: str) -> bool:
+        p = self.profile
+        return p is not None and name not in p.signed and name not in p.nulls
 
 
 # --------------------------------------------------------------------------------------------- values
@@ -79,10 +124,66 @@ def _dtype(vt: VType) -> pl.DataType:
     return pl.Int64()
 
 
-def _round_div_const(e: pl.Expr, d: int) -> pl.Expr:
+def _raw(vt: VType, value: Any) -> Any:
+    """A constant as a plain Python value for comparisons with a column (polars types it like the column)."""
+    if vt.kind == "date":
+        return days_to_date(int(value))
+    if vt.kind == "bool":
+        return bool(value)
+    return int(value)
+
+
+def nullable(ctx: _Ctx, node: Value | Cond) -> bool:
+    """Whether ``node`` can be missing on data of the context's profile (conservative)."""
+    if isinstance(node, AttrRef):
+        return ctx.attr_nullable(node.name)
+    if isinstance(node, Const | ParamRef | AsOf):
+        return const_value(ctx.c, node) is None
+    if isinstance(node, Scale):
+        return nullable(ctx, node.child)
+    if isinstance(node, Arith):
+        if node.op == "div":
+            den = node.args[1]
+            if not (is_constant(den) and const_value(ctx.c, den) not in (None, 0)):
+                return True
+        return any(nullable(ctx, a) for a in node.args)
+    if isinstance(node, DateFn):
+        return any(nullable(ctx, a) for a in node.args)
+    if isinstance(node, Case):
+        return any(nullable(ctx, v) for _c, v in node.branches) or nullable(ctx, node.default)
+    if isinstance(node, AllOf | AnyOf):
+        return any(nullable(ctx, ch) for ch in node.children)
+    if isinstance(node, Not):
+        return nullable(ctx, node.child)
+    if isinstance(node, Cmp):
+        return nullable(ctx, node.left) or nullable(ctx, node.right)
+    if isinstance(node, InSet | SetTest | Truth):
+        return nullable(ctx, node.value)
+    if isinstance(node, Between):
+        return nullable(ctx, node.value) or nullable(ctx, node.lo) or nullable(ctx, node.hi)
+    return False  # Known, Literal
+
+
+def nonneg(ctx: _Ctx, node: Value) -> bool:
+    """Whether ``node`` is known to be ≥ 0 (and present) on data of the context's profile."""
+    if isinstance(node, AttrRef):
+        return node.type.kind in _NUMERIC_KINDS and ctx.attr_nonneg(node.name)
+    if isinstance(node, Const | ParamRef | AsOf):
+        v = const_value(ctx.c, node)
+        return v is not None and v >= 0
+    if isinstance(node, Scale):
+        return node.factor >= 0 and nonneg(ctx, node.child)
+    if isinstance(node, Arith) and node.op in ("add", "mul", "min", "max", "div"):
+        return all(nonneg(ctx, a) for a in node.args)
+    return False
+
+
+def _round_div_const(e: pl.Expr, d: int, positive: bool = False) -> pl.Expr:
     """``e / d`` rounded half away from zero, ``d > 0`` constant (see values.round_div)."""
     if d == 1:
         return e
+    if positive:
+        return (e * 2 + d) // (2 * d)
     return pl.when(e >= 0).then((e * 2 + d) // (2 * d)).otherwise(-((-e * 2 + d) // (2 * d)))
 
 
@@ -91,64 +192,125 @@ def _round_div(n: pl.Expr, d: pl.Expr) -> pl.Expr:
     return pl.when(d == 0).then(pl.lit(None, dtype=I64)).when((n >= 0) == (d > 0)).then(q).otherwise(-q)
 
 
-def _ymd(c: CompiledRuleSet, node: Value, months: bool) -> pl.Expr:
+def _ymd(ctx: _Ctx, node: Value, months: bool) -> pl.Expr:
     """A date as ``y*10000 + m*100 + d`` (years) or ``(y*12 + m)*100 + d`` (months), monotone in the date."""
     if is_constant(node):
-        d = days_to_date(const_value(c, node))
+        d = days_to_date(const_value(ctx.c, node))
         v = d.year * 10000 + d.month * 100 + d.day if not months else (d.year * 12 + d.month) * 100 + d.day
         return pl.lit(v, dtype=I64)
-    e = value_expr(c, node)
+    e = value_expr(ctx, node)
     y = e.dt.year().cast(I64)
     m = e.dt.month().cast(I64)
     day = e.dt.day().cast(I64)
     return y * 10000 + m * 100 + day if not months else (y * 12 + m) * 100 + day
 
 
-def value_expr(c: CompiledRuleSet, node: Value) -> pl.Expr:
-    """Compile a value node to a polars expression over the prepared frame."""
+def value_expr(ctx: _Ctx | CompiledRuleSet, node: Value) -> pl.Expr:
+    """Compile a value node to a polars expression over the prepared frame (Int64 for numbers)."""
+    if not isinstance(ctx, _Ctx):
+        ctx = _Ctx(ctx, None)
+    c = ctx.c
     if isinstance(node, AttrRef):
+        if node.type.kind in ("enum", "ordered_enum"):
+            return pl.col(node.name).cast(I64)  # physical codes may be narrow: widen for arithmetic
         return pl.col(node.name)
     if isinstance(node, Const | ParamRef | AsOf):
-        return _lit(node.type, const_value(c, node))
+        return ctx.lit(node.type, const_value(c, node))
     if isinstance(node, Scale):
         if is_constant(node):
-            return _lit(node.type, const_value(c, node))
-        return value_expr(c, node.child) * node.factor
+            return ctx.lit(node.type, const_value(c, node))
+        return value_expr(ctx, node.child) * node.factor
     if isinstance(node, Arith):
-        args = [value_expr(c, a) for a in node.args]
-        variable = [value_expr(c, a) for a in node.args if not is_constant(a)]
+        if node.op == "mul":
+            k = 1
+            var: list[pl.Expr] = []
+            for a in node.args:
+                if is_constant(a):
+                    v = const_value(c, a)
+                    if v is None:
+                        return pl.lit(None, dtype=I64)
+                    k *= v
+                else:
+                    var.append(value_expr(ctx, a))
+            if not var:
+                return ctx.lit(node.type, round_div(k, node.post_div))
+            product = var[0]
+            for x in var[1:]:
+                product = product * x
+            if node.post_div != 1 and nonneg(ctx, node):
+                # exact half-up for non-negative numerators: one multiply, one add, one division
+                return (product * (2 * k) + node.post_div) // (2 * node.post_div)
+            if k != 1:
+                product = product * k
+            return _round_div_const(product, node.post_div)
+        args = [value_expr(ctx, a) for a in node.args]
+        variable = [a for a in node.args if not is_constant(a)]
         if node.op == "add":
             return args[0] + args[1] if len(args) == 2 else pl.sum_horizontal(args, ignore_nulls=False)
         if node.op == "sub":
             return args[0] - args[1]
         if node.op in ("min", "max"):
+            folded = _clamp_fold(ctx, node)
+            if folded is not None:
+                return folded
             combined = pl.min_horizontal(args) if node.op == "min" else pl.max_horizontal(args)
-            if not variable:
+            if not variable or not any(nullable(ctx, a) for a in variable):
                 return combined
-            return pl.when(pl.any_horizontal([v.is_null() for v in variable])).then(None).otherwise(combined)
-        if node.op == "mul":
-            product = args[0]
-            for a in args[1:]:
-                product = product * a
-            return _round_div_const(product, node.post_div)
+            guard = [value_expr(ctx, a).is_null() for a in variable if nullable(ctx, a)]
+            return pl.when(pl.any_horizontal(guard)).then(None).otherwise(combined)
         num = args[0] * node.num_mul if node.num_mul != 1 else args[0]
         den = args[1] * node.den_mul if node.den_mul != 1 else args[1]
         return _round_div(num, den)
     if isinstance(node, DateFn):
         na, nb = node.args
         if node.fn == "days_between":
-            ea = value_expr(c, na).cast(pl.Int32).cast(I64)
-            eb = value_expr(c, nb).cast(pl.Int32).cast(I64)
+            ea = value_expr(ctx, na).cast(pl.Int32).cast(I64)
+            eb = value_expr(ctx, nb).cast(pl.Int32).cast(I64)
             return eb - ea
         months = node.fn == "months_between"
-        return (_ymd(c, nb, months) - _ymd(c, na, months)) // (100 if months else 10000)
+        return (_ymd(ctx, nb, months) - _ymd(ctx, na, months)) // (100 if months else 10000)
     if isinstance(node, Case):
         chain: Any = pl
         for cond, val in node.branches:
-            chain = chain.when(cond_expr(c, cond)).then(value_expr(c, val))
-        result: pl.Expr = chain.otherwise(value_expr(c, node.default))
+            chain = chain.when(cond_expr(ctx, cond)).then(value_expr(ctx, val))
+        result: pl.Expr = chain.otherwise(value_expr(ctx, node.default))
         return result
     raise TypeError(f"unknown value node {type(node).__name__}")
+
+
+def _clamp_fold(ctx: _Ctx, node: Arith) -> pl.Expr | None:
+    """``min(f(x), cap)`` / ``max(f(x), floor)`` with ``f`` a rounded non-negative product of one column:
+    ``f`` is monotone, so the clamp is a threshold on the column found once in Python (exact integers),
+    e.g. ``min(round(income × 2.35%), 650 元)`` → ``when(income >= 2765958).then(65000).otherwise(f)``."""
+    consts = [a for a in node.args if is_constant(a)]
+    var = [a for a in node.args if not is_constant(a)]
+    if len(var) != 1 or not consts or not isinstance(var[0], Arith) or var[0].op != "mul":
+        return None
+    f = var[0]
+    cvals = [const_value(ctx.c, a) for a in consts]
+    if any(v is None for v in cvals) or nullable(ctx, f) or not nonneg(ctx, f):
+        return None
+    xs = [a for a in f.args if not is_constant(a)]
+    if len(xs) != 1 or not isinstance(xs[0], AttrRef):
+        return None
+    k = 1
+    for a in f.args:
+        if is_constant(a):
+            k *= const_value(ctx.c, a)
+    bound = min(cvals) if node.op == "min" else max(cvals)
+    post = f.post_div
+
+    def fx(x: int) -> int:
+        return round_div(x * k, post)
+
+    hi = 1 << 62
+    if node.op == "min":
+        t = _first_true(lambda x: fx(x) >= bound, 0, hi)  # f(x) >= cap  <=>  x >= t
+        x = pl.col(xs[0].name)
+        return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f))
+    t = _first_true(lambda x: fx(x) > bound, 0, hi)  # f(x) <= floor  <=>  x < t
+    x = pl.col(xs[0].name)
+    return pl.when(x < t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f))
 
 
 # --------------------------------------------------------------------------------------------- conditions
@@ -165,8 +327,48 @@ def _first_true(pred: Callable[[int], bool], lo: int, hi: int) -> int:
     return lo
 
 
-def _date_fold(c: CompiledRuleSet, fn_node: DateFn, vlo: int | None, vhi: int | None) -> pl.Expr | None:
-    """``vlo <= f(x) <= vhi`` for a date function with one constant argument, as a range test on ``x``."""
+def _known(ctx: _Ctx, x: pl.Expr, node: Value, value: bool) -> pl.Expr:
+    """``value`` where ``node`` is present, missing otherwise."""
+    if not nullable(ctx, node):
+        return pl.lit(value, dtype=pl.Boolean)
+    return pl.when(x.is_not_null()).then(value).otherwise(None)
+
+
+def _range(
+    ctx: _Ctx,
+    x_node: Value,
+    x: pl.Expr,
+    lo: int | None,
+    hi: int | None,
+    vt: VType,
+    dom: tuple[int, int] | None,
+) -> pl.Expr:
+    """``lo <= x <= hi`` (inclusive integer bounds, ``None`` = open) over a column with domain ``dom``."""
+    if dom is not None:
+        if lo is not None and lo <= dom[0]:
+            lo = None
+        if hi is not None and hi >= dom[1]:
+            hi = None
+        if (lo is not None and lo > dom[1]) or (hi is not None and hi < dom[0]):
+            return _known(ctx, x, x_node, False)
+    if lo is not None and hi is not None and lo > hi:
+        return _known(ctx, x, x_node, False)
+    if lo is None and hi is None:
+        return _known(ctx, x, x_node, True)
+    if lo is not None and lo == hi:
+        return x == _raw(vt, lo)
+    parts = []
+    if lo is not None:
+        parts.append(x >= _raw(vt, lo))
+    if hi is not None:
+        parts.append(x <= _raw(vt, hi))
+    return parts[0] if len(parts) == 1 else parts[0] & parts[1]
+
+
+def _date_fold(ctx: _Ctx, fn_node: DateFn, vlo: int | None, vhi: int | None) -> pl.Expr | None:
+    """``vlo <= f(x) <= vhi`` for a date function with one constant argument, as a range test on ``x``
+    (boundary dates found once in Python with the exact calendar functions, 29 February included)."""
+    c = ctx.c
     a, b = fn_node.args
     if is_constant(a) == is_constant(b):
         return None
@@ -190,17 +392,9 @@ def _date_fold(c: CompiledRuleSet, fn_node: DateFn, vlo: int | None, vhi: int | 
         glo, ghi = vlo, vhi
     lo_day = MIN_DAY if glo is None else _first_true(lambda x: g(x) >= glo, MIN_DAY, MAX_DAY)
     hi_day = MAX_DAY if ghi is None else _first_true(lambda x: g(x) > ghi, MIN_DAY, MAX_DAY) - 1
-    x = value_expr(c, x_node)
-    if lo_day > hi_day:
-        return pl.when(x.is_not_null()).then(False).otherwise(None)
-    parts = []
-    if lo_day > MIN_DAY:
-        parts.append(x >= pl.lit(days_to_date(lo_day), dtype=pl.Date))
-    if hi_day < MAX_DAY:
-        parts.append(x <= pl.lit(days_to_date(hi_day), dtype=pl.Date))
-    if not parts:
-        return pl.when(x.is_not_null()).then(True).otherwise(None)
-    return parts[0] if len(parts) == 1 else parts[0] & parts[1]
+    x = _leaf_operand(ctx, x_node)
+    return _range(ctx, x_node, x, None if lo_day <= MIN_DAY else lo_day, None if hi_day >= MAX_DAY else hi_day,
+                  DATE, None)  # fmt: skip
 
 
 def _cmp_interval(op: str, k: int) -> tuple[int | None, int | None]:
@@ -213,68 +407,126 @@ def _cmp_interval(op: str, k: int) -> tuple[int | None, int | None]:
     }[op]
 
 
-def cond_expr(c: CompiledRuleSet, node: Cond) -> pl.Expr:
-    """Compile a condition to a nullable Boolean expression (Kleene logic)."""
-    if isinstance(node, AllOf):
-        return pl.all_horizontal([cond_expr(c, ch) for ch in node.children])
-    if isinstance(node, AnyOf):
-        return pl.any_horizontal([cond_expr(c, ch) for ch in node.children])
+def _domain(node: Value) -> tuple[int, int] | None:
+    if node.type.kind in ("enum", "ordered_enum"):
+        return (0, len(node.type.values) - 1)
+    return None
+
+
+def _leaf_operand(ctx: _Ctx, node: Value) -> pl.Expr:
+    """A value compared with constants: attributes are read in their physical type (enum codes stay narrow)."""
+    if isinstance(node, AttrRef):
+        return pl.col(node.name)
+    return value_expr(ctx, node)
+
+
+def _is_integral(node: Value) -> bool:
+    return node.type.kind in ("int", "money", "decimal", "date", "enum", "ordered_enum")
+
+
+def cond_expr(ctx: _Ctx | CompiledRuleSet, node: Cond) -> pl.Expr:
+    """Compile a condition to a Boolean expression (Kleene logic where the data can be missing)."""
+    if not isinstance(ctx, _Ctx):
+        ctx = _Ctx(ctx, None)
+    c = ctx.c
+    if isinstance(node, AllOf | AnyOf):
+        parts = [cond_expr(ctx, ch) for ch in node.children]
+        if len(parts) == 1:
+            return parts[0]
+        if len(parts) == 2:
+            return parts[0] & parts[1] if isinstance(node, AllOf) else parts[0] | parts[1]
+        return pl.all_horizontal(parts) if isinstance(node, AllOf) else pl.any_horizontal(parts)
     if isinstance(node, Not):
-        return ~cond_expr(c, node.child)
+        return ~cond_expr(ctx, node.child)
     if isinstance(node, Cmp):
         left, right, op = node.left, node.right, node.op
         if is_constant(left) and not is_constant(right):
             left, right, op = right, left, _FLIP[op]
-        if isinstance(left, DateFn) and is_constant(right):
+        if is_constant(right) and not is_constant(left) and _is_integral(left):
             k = const_value(c, right)
+            if k is None:
+                return pl.lit(None, dtype=pl.Boolean)
+            if isinstance(left, DateFn):
+                if op == "!=":
+                    folded = _date_fold(ctx, left, k, k)
+                    if folded is not None:
+                        return ~folded
+                else:
+                    folded = _date_fold(ctx, left, *_cmp_interval(op, k))
+                    if folded is not None:
+                        return folded
+            x = _leaf_operand(ctx, left)
             if op == "!=":
-                folded = _date_fold(c, left, k, k)
-                if folded is not None:
-                    return ~folded
-            else:
-                folded = _date_fold(c, left, *_cmp_interval(op, k))
-                if folded is not None:
-                    return folded
-        le, re_ = value_expr(c, left), value_expr(c, right)
+                return ~_range(ctx, left, x, k, k, left.type, _domain(left))
+            return _range(ctx, left, x, *_cmp_interval(op, k), left.type, _domain(left))
+        le, re_ = value_expr(ctx, left), value_expr(ctx, right)
         return {
             "==": le == re_, "!=": le != re_, "<": le < re_, "<=": le <= re_, ">": le > re_, ">=": le >= re_,
         }[op]  # fmt: skip
     if isinstance(node, InSet):
-        x = value_expr(c, node.value)
         codes = sorted(node.codes)
-        if node.value.type.kind == "date":
-            test = x.is_in([days_to_date(v) for v in codes])
-        elif len(codes) == 1:
-            test = x == pl.lit(codes[0], dtype=I64)
+        vt = node.value.type
+        if vt.kind == "date":
+            test = value_expr(ctx, node.value).is_in([days_to_date(v) for v in codes])
         else:
-            test = x.is_in(pl.Series(codes, dtype=I64).implode())
+            x = _leaf_operand(ctx, node.value)
+            dom = _domain(node.value)
+            if dom is not None:
+                codes = [k for k in codes if dom[0] <= k <= dom[1]]
+            runs: list[list[int]] = []
+            for k in codes:
+                if runs and runs[-1][1] == k - 1:
+                    runs[-1][1] = k
+                else:
+                    runs.append([k, k])
+            if not runs:
+                test = _known(ctx, x, node.value, False)
+            elif len(runs) <= 3:
+                tests = [_range(ctx, node.value, x, lo, hi, vt, dom) for lo, hi in runs]
+                test = tests[0] if len(tests) == 1 else pl.any_horizontal(tests)
+            else:
+                test = x.cast(I64).is_in(pl.Series(codes, dtype=I64).implode())
         return ~test if node.negate else test
     if isinstance(node, Between):
-        if isinstance(node.value, DateFn) and is_constant(node.lo) and is_constant(node.hi):
+        if is_constant(node.lo) and is_constant(node.hi) and not is_constant(node.value):
             lo, hi = const_value(c, node.lo), const_value(c, node.hi)
-            folded = _date_fold(c, node.value, lo if node.lo_incl else lo + 1, hi if node.hi_incl else hi - 1)
-            if folded is not None:
-                return folded
-        x = value_expr(c, node.value)
-        lo_e, hi_e = value_expr(c, node.lo), value_expr(c, node.hi)
+            if lo is not None and hi is not None and _is_integral(node.value):
+                lo_i, hi_i = lo if node.lo_incl else lo + 1, hi if node.hi_incl else hi - 1
+                if isinstance(node.value, DateFn):
+                    folded = _date_fold(ctx, node.value, lo_i, hi_i)
+                    if folded is not None:
+                        return folded
+                x = _leaf_operand(ctx, node.value)
+                return _range(ctx, node.value, x, lo_i, hi_i, node.value.type, _domain(node.value))
+        x = value_expr(ctx, node.value)
+        lo_e, hi_e = value_expr(ctx, node.lo), value_expr(ctx, node.hi)
         a = (lo_e <= x) if node.lo_incl else (lo_e < x)
         b = (x <= hi_e) if node.hi_incl else (x < hi_e)
         return a & b
     if isinstance(node, SetTest):
-        x = value_expr(c, node.value)
-        m = pl.lit(node.mask, dtype=I64)
+        x = value_expr(ctx, node.value)
+        m = node.mask
         if node.mode == "has_any":
             return (x & m) != 0
         if node.mode == "has_all":
             return (x & m) == m
         return (x & m) == 0
     if isinstance(node, Truth):
-        return value_expr(c, node.value)
+        return value_expr(ctx, node.value)
     if isinstance(node, Known):
-        return value_expr(c, node.value).is_not_null()
+        if not nullable(ctx, node.value):
+            return pl.lit(True, dtype=pl.Boolean)
+        return value_expr(ctx, node.value).is_not_null()
     if isinstance(node, Literal):
         return pl.lit(node.value, dtype=pl.Boolean)
     raise TypeError(f"unknown condition node {type(node).__name__}")
+
+
+def _failed(ctx: _Ctx, leaf: Leaf, e: pl.Expr) -> pl.Expr:
+    """TRUE where the leaf is not as the rule requires (its polarity); missing counts as failed."""
+    if not nullable(ctx, leaf):
+        return ~e if leaf.polarity else e
+    return ~e.fill_null(False) if leaf.polarity else e.fill_null(True)
 
 
 # --------------------------------------------------------------------------------------------- rules
@@ -290,6 +542,23 @@ def _mask_dtype(bits: int) -> pl.DataType:
     return pl.UInt64()
 
 
+def _pack(bits: list[tuple[pl.Expr, int]], dtype: pl.DataType) -> pl.Expr:
+    """Failed-condition bits → one unsigned integer: bit ``i`` set where the expression is TRUE.
+
+    Each term is a single ``when/then`` of typed literals (one narrow pass per leaf), combined with a
+    balanced tree of bitwise ors (depth log₂ of the number of leaves)."""
+    zero = pl.lit(0, dtype=dtype)
+    terms = [
+        f.cast(dtype) if i == 0 else pl.when(f).then(pl.lit(1 << i, dtype=dtype)).otherwise(zero)
+        for f, i in bits
+    ]
+    if not terms:
+        return zero
+    while len(terms) > 1:
+        terms = [terms[j] | terms[j + 1] if j + 1 < len(terms) else terms[j] for j in range(0, len(terms), 2)]
+    return terms[0]
+
+
 def _conjunctive(node: Cond | None) -> bool:
     """An ``all`` of leaves (or negated leaves): true exactly when no leaf fails."""
     if not isinstance(node, AllOf):
@@ -301,113 +570,125 @@ def _conjunctive(node: Cond | None) -> bool:
     )
 
 
-class _RuleExprs:
-    """Raw (pre-exclusion) expressions of one rule."""
+def _and(parts: list[pl.Expr]) -> pl.Expr:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        return parts[0] & parts[1]
+    return pl.all_horizontal(parts)
 
-    def __init__(self, c: CompiledRuleSet, rule: AnyRule, masks: bool) -> None:
+
+class _RuleExprs:
+    """Raw (pre-exclusion) expressions of one rule.
+
+    ``mask`` (with masks) is materialised before ``elig0``; when ``elig_from_mask`` is set, the rule is
+    conjunctive and ``elig0`` reads the mask column instead of re-evaluating the leaves."""
+
+    def __init__(self, ctx: _Ctx, rule: AnyRule, masks: bool, mask_col: str) -> None:
+        c = ctx.c
         self.rule = rule
         self.elig0: pl.Expr
-        self.amount: pl.Expr = pl.lit(0, dtype=I64)
+        self.amount: pl.Expr = ctx.lit(MONEY, 0)
+        self.amount_nullable = False
         self.points: pl.Expr | None = None
         self.tier: pl.Expr | None = None
         self.mask: pl.Expr | None = None
         false = pl.lit(False, dtype=pl.Boolean)
-        mask_bits = len(rule.leaves) + (1 if isinstance(rule, ScoredTable) else 0)
+        n_bits = _mask_bits(rule)
         if not c.in_force[rule.id]:
             self.elig0 = false
-            self.points = pl.lit(0, dtype=I64) if rule.has_points else None
+            self.points = ctx.lit(INT, 0) if rule.has_points else None
             self.tier = pl.lit(None, dtype=pl.String) if rule.has_tier else None
-            if masks and mask_bits:
-                self.mask = pl.lit(0, dtype=_mask_dtype(mask_bits))
+            if masks and n_bits:
+                self.mask = pl.lit(0, dtype=_mask_dtype(n_bits))
             return
-        leaf_bits: list[pl.Expr] = []
-        if masks:
-            for leaf in rule.leaves:
-                e = cond_expr(c, leaf)
-                failed = ~e.fill_null(False) if leaf.polarity else e.fill_null(True)
-                leaf_bits.append(pl.when(failed).then(pl.lit(1 << leaf.leaf, dtype=I64)).otherwise(0))
+        bits: list[tuple[pl.Expr, int]] = []
+        if masks and not isinstance(rule, DecisionTable):
+            bits = [(_failed(ctx, leaf, cond_expr(ctx, leaf)), leaf.leaf) for leaf in rule.leaves]
         if isinstance(rule, Rule):
-            cond = cond_expr(c, rule.when) if rule.when is not None else pl.lit(True)
-            if masks and leaf_bits and _conjunctive(rule.when):
-                # TRUE iff every leaf is as required iff no failed bit: evaluate the leaves once
-                packed = leaf_bits[0] if len(leaf_bits) == 1 else pl.sum_horizontal(leaf_bits)
-                self.mask = packed.cast(_mask_dtype(mask_bits))
-                cond = self.mask == 0
-                leaf_bits = []
+            from_mask = masks and bool(bits) and _conjunctive(rule.when)
+            if from_mask:
+                cond = pl.col(mask_col) == 0  # TRUE iff no leaf failed: the leaves are evaluated once
+            else:
+                cond = cond_expr(ctx, rule.when) if rule.when is not None else pl.lit(True)
             parts = [cond]
             if rule.amount is not None:
-                self.amount = value_expr(c, rule.amount)
-                parts.append(self.amount.is_not_null())
+                self.amount = value_expr(ctx, rule.amount)
+                if nullable(ctx, rule.amount):
+                    self.amount_nullable = True
+                    parts.append(self.amount.is_not_null())
             if rule.points is not None:
-                self.points = value_expr(c, rule.points)
-                parts.append(self.points.is_not_null())
-            self.elig0 = (pl.all_horizontal(parts) if len(parts) > 1 else cond).fill_null(False)
+                self.points = value_expr(ctx, rule.points)
+                if nullable(ctx, rule.points):
+                    parts.append(self.points.is_not_null())
+            e = _and(parts)
+            needs_fill = not from_mask and (rule.when is not None and nullable(ctx, rule.when))
+            self.elig0 = e.fill_null(False) if needs_fill else e
             if rule.tier is not None:
                 self.tier = pl.lit(rule.tier, dtype=pl.String)
         elif isinstance(rule, ScoredTable):
+            zero = ctx.lit(INT, 0)
             per: list[pl.Expr] = []
             groups: dict[str, list[pl.Expr]] = {g.id: [] for g in rule.groups}
             for ind in rule.indicators:
                 chain: Any = pl
                 for band in ind.bands:
-                    chain = chain.when(cond_expr(c, band.cond)).then(pl.lit(band.points, dtype=I64))
-                pts = chain.otherwise(pl.lit(0, dtype=I64)) if ind.bands else pl.lit(0, dtype=I64)
+                    chain = chain.when(cond_expr(ctx, band.cond)).then(ctx.lit(INT, band.points))
+                pts = chain.otherwise(zero) if ind.bands else zero
                 per.append(pts)
                 if ind.group is not None:
                     groups[ind.group].append(pts)
-            total = pl.sum_horizontal(per) if per else pl.lit(0, dtype=I64)
+            total = pl.sum_horizontal(per) if per else zero
             score_parts = [total >= rule.threshold] + [
-                (pl.sum_horizontal(groups[g.id]) if groups[g.id] else pl.lit(0, dtype=I64)) >= g.min
-                for g in rule.groups
+                (pl.sum_horizontal(groups[g.id]) if groups[g.id] else zero) >= g.min for g in rule.groups
             ]
-            score_ok = pl.all_horizontal(score_parts) if len(score_parts) > 1 else score_parts[0]
-            routes = [cond_expr(c, r.when) for r in rule.routes]
+            score_ok = _and(score_parts)
+            routes = [cond_expr(ctx, r.when) for r in rule.routes]
             route_ok = pl.any_horizontal([*routes, pl.lit(False)]) if routes else pl.lit(False)
-            pre = cond_expr(c, rule.prerequisites) if rule.prerequisites is not None else pl.lit(True)
+            pre = cond_expr(ctx, rule.prerequisites) if rule.prerequisites is not None else pl.lit(True)
             parts = [pre, route_ok | score_ok]
             if rule.amount is not None:
-                self.amount = value_expr(c, rule.amount)
+                self.amount = value_expr(ctx, rule.amount)
+                self.amount_nullable = nullable(ctx, rule.amount)
                 parts.append(self.amount.is_not_null())
             self.elig0 = pl.all_horizontal(parts).fill_null(False)
             self.points = total
             if rule.tier is not None:
                 self.tier = pl.lit(rule.tier, dtype=pl.String)
             if masks:
-                bit = 1 << len(rule.leaves)
-                leaf_bits.append(
-                    pl.when(score_ok | route_ok.fill_null(False)).then(pl.lit(0, dtype=I64)).otherwise(bit)
-                )
+                bits.append((~(score_ok | route_ok.fill_null(False)), len(rule.leaves)))
         else:
-            self._table(c, rule)
-        if masks and leaf_bits:
-            summed = leaf_bits[0] if len(leaf_bits) == 1 else pl.sum_horizontal(leaf_bits)
-            self.mask = summed.cast(_mask_dtype(mask_bits))
+            bits = self._table(ctx, rule, masks)
+        if masks and bits:
+            self.mask = _pack(bits, _mask_dtype(n_bits))
 
-    def _table(self, c: CompiledRuleSet, rule: DecisionTable) -> None:
-        rows = [cond_expr(c, row.cond) for row in rule.rows]
-        zero = pl.lit(0, dtype=I64)
+    def _table(self, ctx: _Ctx, rule: DecisionTable, masks: bool) -> list[tuple[pl.Expr, int]]:
+        c = ctx.c
+        rows = [cond_expr(ctx, row.cond) for row in rule.rows]
+        zero = ctx.lit(MONEY, 0)
         if not rows:
             self.elig0 = pl.lit(False)
-            return
+            return []
+        self.amount_nullable = True
         if rule.hit_policy == "first":
             amount: Any = pl
             points: Any = pl
             tier: Any = pl
             for row, rc in zip(rule.rows, rows, strict=True):
-                amount = amount.when(rc).then(value_expr(c, row.amount) if row.amount is not None else zero)
-                points = points.when(rc).then(value_expr(c, row.points) if row.points is not None else zero)
+                amount = amount.when(rc).then(value_expr(ctx, row.amount) if row.amount is not None else zero)
+                points = points.when(rc).then(value_expr(ctx, row.points) if row.points is not None else zero)
                 tier = tier.when(rc).then(pl.lit(row.tier, dtype=pl.String))
             self.amount = amount.otherwise(zero)
             pts = points.otherwise(zero)
             self.tier = tier.otherwise(pl.lit(None, dtype=pl.String)) if rule.has_tier else None
         else:
             amounts = [
-                pl.when(rc).then(value_expr(c, row.amount)).otherwise(zero)
+                pl.when(rc).then(value_expr(ctx, row.amount)).otherwise(zero)
                 for row, rc in zip(rule.rows, rows, strict=True)
                 if row.amount is not None
             ]
             pts_list = [
-                pl.when(rc).then(value_expr(c, row.points)).otherwise(zero)
+                pl.when(rc).then(value_expr(ctx, row.points)).otherwise(zero)
                 for row, rc in zip(rule.rows, rows, strict=True)
                 if row.points is not None
             ]
@@ -418,13 +699,67 @@ class _RuleExprs:
                 for row, rc in zip(rule.rows, rows, strict=True):
                     tier_chain = tier_chain.when(rc).then(pl.lit(row.tier, dtype=pl.String))
                 self.tier = tier_chain.otherwise(pl.lit(None, dtype=pl.String))
-        matched = pl.any_horizontal([r.fill_null(False) for r in rows])
+        hit = [r.fill_null(False) for r in rows]
+        matched = pl.any_horizontal(hit) if len(hit) > 1 else hit[0]
         self.elig0 = matched & self.amount.is_not_null() & pts.is_not_null()
         self.points = pts if rule.has_points else None
+        _ = c
+        if masks and len(rows) <= MAX_LEAVES:
+            return [(~h, i) for i, h in enumerate(hit)]
+        return []
+
+
+def _mask_bits(rule: AnyRule) -> int:
+    """Width of a rule's failed-condition mask (0: no mask column)."""
+    if isinstance(rule, DecisionTable):
+        return len(rule.rows) if len(rule.rows) <= MAX_LEAVES else 0
+    return len(rule.leaves) + (1 if isinstance(rule, ScoredTable) else 0)
+
+
+def _sign_columns(rs: Any, rules: Sequence[AnyRule]) -> list[str]:
+    """Numeric attributes read under a rounded product or quotient (their sign decides the rounding form)."""
+    out: dict[str, None] = {}
+
+    def walk(node: Any, under: bool) -> None:
+        if isinstance(node, AttrRef):
+            if under and node.type.kind in _NUMERIC_KINDS:
+                out[node.name] = None
+            return
+        if isinstance(node, Arith):
+            u = under or node.op in ("mul", "div")
+            for a in node.args:
+                walk(a, u)
+        elif isinstance(node, Scale):
+            walk(node.child, under)
+        elif isinstance(node, Case):
+            for _cond, v in node.branches:
+                walk(v, under)
+            walk(node.default, under)
+
+    for rule in rules:
+        values: list[Any] = []
+        if isinstance(rule, Rule):
+            values = [rule.amount, rule.points]
+        elif isinstance(rule, ScoredTable):
+            values = [rule.amount]
+        else:
+            values = [v for row in rule.rows for v in (row.amount, row.points)]
+        for v in values:
+            if v is not None:
+                walk(v, False)
+    _ = rs
+    return list(out)
+
+
+Stages = list[list[pl.Expr]]
 
 
 class BatchPlan:
-    """The batch evaluator of one :class:`CompiledRuleSet` (cached with it by the engine)."""
+    """The batch evaluator of one :class:`CompiledRuleSet` (cached with it by the engine).
+
+    Evaluation is one lazy polars query of three steps: the failed-condition masks (with ``masks``), the
+    raw eligibility of every rule (and the raw amounts that exclusions compare), then one ``select`` of
+    the outputs. Expressions are specialised to the data :class:`Profile` and cached per profile."""
 
     def __init__(self, compiled: CompiledRuleSet) -> None:
         self.compiled = compiled
@@ -434,14 +769,17 @@ class BatchPlan:
             if compiled.in_force[rule.id]:
                 for name in sorted(rule.attributes):
                     self.columns[name] = rs.attributes[name].type
-        self._cache: dict[tuple[bool, str], tuple[list[pl.Expr], list[pl.Expr]]] = {}
+        live = [r for r in rs.rules if compiled.in_force[r.id]]
+        self.sign_columns = _sign_columns(rs, live)
+        self._cache: dict[tuple[bool, str, Profile | None, tuple[str, ...] | None], Stages] = {}
 
     # ---- load
     def prepare(self, df: pl.DataFrame) -> pl.DataFrame:
         """Check and convert the attribute columns to the internal representation (see rulebook.values).
 
-        Raises :class:`DataError` naming the column (and the first bad row) on a missing column, a wrong
-        type or a value outside an enumeration.
+        Zero-copy where the input already has it (integers as Int64, dates, booleans, enums whose
+        categories are the declared values: their physical codes). Raises :class:`DataError` naming the
+        column (and the first bad row) on a missing column, a wrong type or a value outside an enumeration.
         """
         exprs = []
         for name, vt in self.columns.items():
@@ -455,34 +793,73 @@ class BatchPlan:
                 _diagnose(df, name, vt)
             raise
 
+    def profile(self, prepared: pl.DataFrame | pl.LazyFrame) -> Profile | None:
+        """The data profile of a prepared frame (``None`` for a lazy frame: assume anything)."""
+        if not isinstance(prepared, pl.DataFrame):
+            return None
+        nulls = frozenset(n for n in self.columns if n in prepared.columns and prepared[n].null_count())
+        signed: set[str] = set()
+        cols = [n for n in self.sign_columns if n in prepared.columns and n not in nulls]
+        if cols and prepared.height:
+            mins = prepared.select([pl.col(n).min() for n in cols]).row(0)
+            signed = {n for n, m in zip(cols, mins, strict=True) if m is None or m < 0}
+        return Profile(nulls, frozenset(signed))
+
     # ---- evaluate
-    def expressions(self, *, masks: bool = False, prefix: str = "") -> tuple[list[pl.Expr], list[pl.Expr]]:
-        """``(stage1, outputs)``: temporaries (raw decisions) and the output columns, named with ``prefix``."""
-        key = (masks, prefix)
-        if key in self._cache:
-            return self._cache[key]
+    def stages(
+        self,
+        *,
+        masks: bool = False,
+        prefix: str = "",
+        profile: Profile | None = None,
+        rules: Sequence[str] | None = None,
+    ) -> Stages:
+        """The query as ``[with_columns…, select]`` expression lists; output columns named with ``prefix``.
+
+        ``rules`` restricts the outputs to those rules (their exclusion partners are computed too)."""
+        key = (masks, prefix, profile, tuple(rules) if rules is not None else None)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
         c = self.compiled
-        rules = c.ruleset.rules
-        raw = {r.id: _RuleExprs(c, r, masks) for r in rules}
-        stage1: list[pl.Expr] = []
+        ctx = _Ctx(c, profile)
+        all_rules = c.ruleset.rules
+        wanted = set(rules) if rules is not None else {r.id for r in all_rules}
+        needed = _closure(c, wanted)
+        chosen = [r for r in all_rules if r.id in needed]
 
         def t(kind: str, rid: str) -> str:
             return f"__{prefix}{kind}.{rid}"
 
-        for r in rules:
+        raw = {r.id: _RuleExprs(ctx, r, masks, prefix + col_name(r.id, "mask")) for r in chosen}
+        in_group = {rid for g in c.together_groups for rid in g}
+        mask_stage = [
+            x.mask.alias(prefix + col_name(rid, "mask")) for rid, x in raw.items() if x.mask is not None
+        ]
+        stage1: list[pl.Expr] = []
+        for r in chosen:
             x = raw[r.id]
             stage1.append(x.elig0.alias(t("e", r.id)))
-            stage1.append(x.amount.alias(t("a", r.id)))
+            if r.id in in_group:
+                stage1.append(x.amount.alias(t("a", r.id)))
         elig: dict[str, pl.Expr] = {}
         for rid in c.order:
+            if rid not in needed:
+                continue
             e = pl.col(t("e", rid))
             winners = c.override_winners[rid]
             if winners:
-                e = e & ~pl.any_horizontal([elig[w] for w in winners])
+                e = (
+                    e & ~pl.any_horizontal([elig[w] for w in winners])
+                    if len(winners) > 1
+                    else e & ~elig[winners[0]]
+                )
             elig[rid] = e
         final = dict(elig)
         for group in c.together_groups:
             for rid in group:
+                if rid not in needed:
+                    continue
                 mine = pl.col(t("a", rid)).fill_null(0)
                 pos = c.ruleset.rules_by_id[rid].position
                 conds = [final[rid]]
@@ -495,30 +872,57 @@ class BatchPlan:
                     conds.append(~elig[other] | beats)
                 final[rid] = pl.all_horizontal(conds)
         outputs: list[pl.Expr] = []
-        zero = pl.lit(0, dtype=I64)
-        for r in rules:
+        zero = ctx.lit(MONEY, 0)
+        for r in chosen:
+            if r.id not in wanted:
+                continue
             x = raw[r.id]
             e = final[r.id]
             outputs.append(e.alias(prefix + col_name(r.id, "eligible")))
-            outputs.append(
-                pl.when(e).then(pl.col(t("a", r.id))).otherwise(zero).alias(prefix + col_name(r.id, "amount"))
-            )
+            amount = pl.col(t("a", r.id)) if r.id in in_group else x.amount
+            outputs.append(pl.when(e).then(amount).otherwise(zero).alias(prefix + col_name(r.id, "amount")))
             if x.points is not None:
-                pts = x.points if isinstance(r, ScoredTable) else pl.when(e).then(x.points).otherwise(zero)
+                pts = (
+                    x.points
+                    if isinstance(r, ScoredTable)
+                    else pl.when(e).then(x.points).otherwise(ctx.lit(INT, 0))
+                )
                 outputs.append(pts.alias(prefix + col_name(r.id, "points")))
             if x.tier is not None:
                 outputs.append(pl.when(e).then(x.tier).otherwise(None).alias(prefix + col_name(r.id, "tier")))
             if x.mask is not None:
-                outputs.append(x.mask.alias(prefix + col_name(r.id, "mask")))
-        self._cache[key] = (stage1, outputs)
-        return stage1, outputs
+                outputs.append(pl.col(prefix + col_name(r.id, "mask")))
+        result = ([mask_stage] if mask_stage else []) + [stage1, outputs]
+        self._cache[key] = result
+        return result
+
+    def expressions(self, *, masks: bool = False, prefix: str = "") -> tuple[list[pl.Expr], list[pl.Expr]]:
+        """``(temporaries, outputs)`` for any data (no profile); kept for callers of the two-stage form."""
+        st = self.stages(masks=masks, prefix=prefix)
+        return [e for s in st[:-1] for e in s], st[-1]
+
+    def query(
+        self,
+        prepared: pl.DataFrame | pl.LazyFrame,
+        *,
+        masks: bool = False,
+        prefix: str = "",
+        profile: Profile | None = None,
+        rules: Sequence[str] | None = None,
+        keep: Sequence[str] = (),
+    ) -> pl.LazyFrame:
+        """The lazy evaluation query over a prepared frame (``keep``: prepared columns passed through)."""
+        st = self.stages(masks=masks, prefix=prefix, profile=profile, rules=rules)
+        lf = prepared.lazy()
+        for s in st[:-1]:
+            lf = lf.with_columns(s)
+        return lf.select([*(pl.col(k) for k in keep), *st[-1]])
 
     def evaluate_prepared(
         self, prepared: pl.DataFrame | pl.LazyFrame, *, masks: bool = False
     ) -> pl.DataFrame:
         """Evaluate on a frame returned by :meth:`prepare`."""
-        stage1, outputs = self.expressions(masks=masks)
-        return prepared.lazy().with_columns(stage1).select(outputs).collect()
+        return self.query(prepared, masks=masks, profile=self.profile(prepared)).collect(optimizations=_OPT)
 
     def evaluate(self, df: pl.DataFrame, *, masks: bool = False, keep: Sequence[str] = ()) -> pl.DataFrame:
         """Prepare and evaluate; ``keep`` names input columns copied in front of the results."""
@@ -526,6 +930,25 @@ class BatchPlan:
         if keep:
             out = pl.concat([df.select(list(keep)), out], how="horizontal")
         return out
+
+
+# Sharing is explicit (materialised masks and raw decisions), so common-subexpression search is skipped.
+_OPT = pl.QueryOptFlags(comm_subexpr_elim=False)
+
+
+def _closure(c: CompiledRuleSet, wanted: set[str]) -> set[str]:
+    """``wanted`` plus every rule their final eligibility depends on (override winners, group members)."""
+    groups = {rid: g for g in c.together_groups for rid in g}
+    out: set[str] = set()
+    todo = list(wanted)
+    while todo:
+        rid = todo.pop()
+        if rid in out:
+            continue
+        out.add(rid)
+        todo.extend(c.override_winners[rid])
+        todo.extend(groups.get(rid, []))
+    return out
 
 
 # --------------------------------------------------------------------------------------------- loading
@@ -560,7 +983,7 @@ def _convert(df: pl.DataFrame, name: str, vt: VType) -> pl.Expr:
         raise _bad_type(name, dtype, vt)
     if kind in ("int", "money"):
         if dtype.is_integer():
-            return col.cast(I64)
+            return col if dtype == pl.Int64 else col.cast(I64)
         if dtype.is_float():
             bad = df.select((col != col.round(0)).arg_true().first()).item()
             if bad is not None:
@@ -591,9 +1014,9 @@ def _convert(df: pl.DataFrame, name: str, vt: VType) -> pl.Expr:
     enum = pl.Enum(list(vt.values))
     if kind in ("enum", "ordered_enum"):
         if isinstance(dtype, pl.Enum) and list(dtype.categories) == list(vt.values):
-            return col.to_physical().cast(I64)  # already coded in the declared order: zero conversion
+            return col.to_physical()  # already coded in the declared order: zero copy, narrow codes
         if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
-            return col.cast(pl.String).cast(enum, strict=True).to_physical().cast(I64)
+            return col.cast(pl.String).cast(enum, strict=True).to_physical()
         raise _bad_type(name, dtype, vt)
     if dtype == pl.String:  # CSV: members separated by "|"
         col = col.str.split("|").list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))

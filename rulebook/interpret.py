@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rulebook.errors import DataError, IssueCode, RuleSetError, make_issue
 from rulebook.model import (
+    MAX_LEAVES,
     AllOf,
     AnyOf,
     AnyRule,
@@ -683,6 +684,7 @@ class _DecisionTable(_CompiledRule):
         ]
         self.inputs = [(inp, value_fn(c, inp.value)) for inp in rule.inputs]
         self.first = rule.hit_policy == "first"
+        self.with_mask = 0 < len(rule.rows) <= MAX_LEAVES
 
     def run(self, r: Row, v: Vals) -> RuleOutcome:
         t = self.table
@@ -714,7 +716,23 @@ class _DecisionTable(_CompiledRule):
         else:
             status = None if unknown else False
         tier = t.rows[matched[0]].tier if matched else None
-        return RuleOutcome(t, True, status, amount, points or 0, tier, 0, detail={"matched": matched})
+        mask = self.row_mask(r, v, matched) if self.with_mask else 0
+        return RuleOutcome(t, True, status, amount, points or 0, tier, mask, detail={"matched": matched})
+
+    def row_mask(self, r: Row, v: Vals, matched: list[int]) -> int:
+        """Bit *i* set when row *i*'s condition is not TRUE (every row, whatever the hit policy; rows after
+        a first hit are evaluated on a scratch copy so the explanation still shows them as not evaluated)."""
+        m = 0
+        scratch: Vals | None = None
+        for i, (row, cf, _af, _pf) in enumerate(self.rows):
+            x = v[row.cond.nid]
+            if x is UNSET:
+                if scratch is None:
+                    scratch = list(v)
+                x = cf(r, scratch)
+            if x is not True:
+                m |= 1 << i
+        return m
 
 
 def _compile_rule(c: CompiledRuleSet, rule: AnyRule) -> _CompiledRule:
