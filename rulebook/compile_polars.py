@@ -86,6 +86,7 @@ class _Ctx:
         self.c = c
         self.profile = profile
         self._lits: dict[tuple[str, Any], pl.Expr] = {}
+        self.shared: dict[Any, pl.Expr] = {}  # leaf key → column of a leaf materialised once for all rules
 
     def lit(self, vt: VType, value: Any) -> pl.Expr:
         """A literal typed like the internal representation of ``vt`` (memoised: ``pl.lit`` is slow)."""
@@ -424,11 +425,47 @@ def _is_integral(node: Value) -> bool:
     return node.type.kind in ("int", "money", "decimal", "date", "enum", "ordered_enum")
 
 
+def _value_key(c: CompiledRuleSet, node: Value) -> Any:
+    """A structural key of a simple value (attribute, constant, derived date, scaled), else ``None``."""
+    if isinstance(node, AttrRef):
+        return ("a", node.name)
+    if is_constant(node):
+        return ("k", node.type.kind, const_value(c, node))
+    if isinstance(node, Scale):
+        inner = _value_key(c, node.child)
+        return None if inner is None else ("s", node.factor, inner)
+    if isinstance(node, DateFn):
+        ka, kb = _value_key(c, node.args[0]), _value_key(c, node.args[1])
+        return None if ka is None or kb is None else ("d", node.fn, ka, kb)
+    return None
+
+
+def leaf_key(c: CompiledRuleSet, leaf: Leaf) -> Any:
+    """Equal keys ⇒ equal leaf values on every row: such leaves are evaluated once for all rules."""
+    parts: tuple[Any, ...]
+    if isinstance(leaf, Cmp):
+        parts = ("cmp", leaf.op, _value_key(c, leaf.left), _value_key(c, leaf.right))
+    elif isinstance(leaf, InSet):
+        parts = ("in", _value_key(c, leaf.value), tuple(sorted(leaf.codes)), leaf.negate)
+    elif isinstance(leaf, Between):
+        parts = ("btw", _value_key(c, leaf.value), _value_key(c, leaf.lo), _value_key(c, leaf.hi),
+                 leaf.lo_incl, leaf.hi_incl)  # fmt: skip
+    elif isinstance(leaf, SetTest):
+        parts = ("set", _value_key(c, leaf.value), leaf.mask, leaf.mode)
+    else:
+        return None  # bool columns, known, literals: already free
+    return None if any(p is None for p in parts) else parts
+
+
 def cond_expr(ctx: _Ctx | CompiledRuleSet, node: Cond) -> pl.Expr:
     """Compile a condition to a Boolean expression (Kleene logic where the data can be missing)."""
     if not isinstance(ctx, _Ctx):
         ctx = _Ctx(ctx, None)
     c = ctx.c
+    if ctx.shared and isinstance(node, Leaf):
+        col = ctx.shared.get(leaf_key(c, node))
+        if col is not None:
+            return col
     if isinstance(node, AllOf | AnyOf):
         parts = [cond_expr(ctx, ch) for ch in node.children]
         if len(parts) == 1:
@@ -831,6 +868,19 @@ class BatchPlan:
         def t(kind: str, rid: str) -> str:
             return f"__{prefix}{kind}.{rid}"
 
+        counts: dict[Any, list[Leaf]] = {}
+        for r in chosen:
+            if c.in_force[r.id] and isinstance(r, Rule | ScoredTable):
+                for leaf in r.leaves:
+                    k = leaf_key(c, leaf)
+                    if k is not None:
+                        counts.setdefault(k, []).append(leaf)
+        leaf_stage: list[pl.Expr] = []
+        for k, leaves in counts.items():
+            if len(leaves) > 1:
+                name = f"__{prefix}l{len(leaf_stage)}"
+                leaf_stage.append(cond_expr(ctx, leaves[0]).alias(name))
+                ctx.shared[k] = pl.col(name)
         raw = {r.id: _RuleExprs(ctx, r, masks, prefix + col_name(r.id, "mask")) for r in chosen}
         in_group = {rid for g in c.together_groups for rid in g}
         mask_stage = [
@@ -892,7 +942,9 @@ class BatchPlan:
                 outputs.append(pl.when(e).then(x.tier).otherwise(None).alias(prefix + col_name(r.id, "tier")))
             if x.mask is not None:
                 outputs.append(pl.col(prefix + col_name(r.id, "mask")))
-        result = ([mask_stage] if mask_stage else []) + [stage1, outputs]
+        result = (
+            ([leaf_stage] if leaf_stage else []) + ([mask_stage] if mask_stage else []) + [stage1, outputs]
+        )
         self._cache[key] = result
         return result
 

@@ -105,7 +105,14 @@ class CompiledRuleSet:
         self.in_force: dict[str, bool] = {r.id: r.in_force(self.day) for r in ruleset.rules}
         self.override_winners, self.order, self.together_groups = exclusion_plan(ruleset)
         self._normalisers = {name: _normaliser(a.type, name) for name, a in ruleset.attributes.items()}
-        self._rules = [_compile_rule(self, r) for r in ruleset.rules]
+        self._closures: list[_CompiledRule] | None = None
+
+    @property
+    def _rules(self) -> list[_CompiledRule]:
+        """The interpreter's closures, built on first use (batch-only callers never pay for them)."""
+        if self._closures is None:
+            self._closures = [_compile_rule(self, r) for r in self.ruleset.rules]
+        return self._closures
 
     # ---- used by both compilers
     def param_value(self, name: str) -> Any:
