@@ -6,3 +6,9 @@ class TalentsConfig(AppConfig):
     name = "onestop.talents"
     label = "talents"
     verbose_name = _("人才")
+
+    def ready(self) -> None:
+        # Certification reacts to the end of its workflow cases through explicit outcome handlers (no signals).
+        from . import certification
+
+        certification.register_handlers()
