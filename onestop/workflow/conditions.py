@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 Condition = Mapping[str, Any]
 Evaluator = Callable[[Any, Mapping[str, Any]], bool]
 Validator = Callable[[Any], list[str]]
@@ -70,12 +72,12 @@ def condition_holds(condition: Condition | None, context: Mapping[str, Any]) -> 
 def condition_errors(condition: Any, path: str = "condition") -> list[str]:
     """Chinese messages naming the faulty node; an empty list means the condition is well formed."""
     if not isinstance(condition, Mapping):
-        return [f"{path}：条件应为对象。"]
+        return [_("%(p)s：条件应为对象。") % {"p": path}]
     for group in ("all", "any"):
         if group in condition:
             items = condition[group]
             if not isinstance(items, list) or not items:
-                return [f"{path}.{group}：应为非空列表。"]
+                return [_("%(p)s.%(g)s：应为非空列表。") % {"p": path, "g": group}]
             return [e for i, c in enumerate(items) for e in condition_errors(c, f"{path}.{group}[{i}]")]
     if "not" in condition:
         return condition_errors(condition["not"], f"{path}.not")
@@ -84,9 +86,9 @@ def condition_errors(condition: Any, path: str = "condition") -> list[str]:
             return [f"{path}.{key}：{m}" for m in (validator(condition[key]) if validator else [])]
     errors = []
     if not isinstance(condition.get("attr"), str) or not condition.get("attr"):
-        errors.append(f"{path}.attr：请填写要检查的属性名。")
+        errors.append(_("%(p)s.attr：请填写要检查的属性名。") % {"p": path})
     if str(condition.get("op", "==")) not in OPERATORS:
-        errors.append(f"{path}.op：不支持的运算符，可用：{'、'.join(OPERATORS)}。")
+        errors.append(_("%(p)s.op：不支持的运算符，可用：%(ops)s。") % {"p": path, "ops": "、".join(OPERATORS)})
     if condition.get("op") in ("in", "not_in") and not isinstance(condition.get("value"), list):
-        errors.append(f"{path}.value：in / not_in 的取值应为列表。")
+        errors.append(_("%(p)s.value：in / not_in 的取值应为列表。") % {"p": path})
     return errors

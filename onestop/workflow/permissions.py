@@ -105,4 +105,4 @@ def can_see_case(user: User, case: Case) -> bool:
         return False
     if case.applicant_id == user.pk:
         return True
-    return case.tasks.filter(task_scope_q(user)).exists()
+    return case.tasks.filter(task_scope_q(user)).exclude(state=TaskState.SKIPPED).exists()

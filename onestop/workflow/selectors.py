@@ -38,7 +38,9 @@ def queue_for(*, user: User, definition: str = "", state: str = "", overdue: boo
     qs = tasks_visible_to(user=user).select_related(*TASK_LIST_RELATED).annotate(overdue=_overdue_expr(day))
     if state in TaskState.values:
         qs = qs.filter(state=state)
-    elif state != "all":
+    elif state == "all":
+        qs = qs.exclude(state=TaskState.SKIPPED)
+    else:
         qs = qs.filter(state__in=OPEN_TASK_STATES)
     if definition:
         qs = qs.filter(case__definition__code=definition)

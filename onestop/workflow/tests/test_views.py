@@ -303,3 +303,13 @@ def test_sample_workflow_end_to_end_in_the_browser(wf, talent, login):
 def test_service_request_form_errors_name_the_field(wf, talent, login):
     response = login(talent).post("/workflow/requests/new/", {"kind": "school", "title": ""})
     assert response.status_code == 422 and "标题：请填写此项。" in response.content.decode()
+
+
+def test_a_department_whose_step_was_skipped_does_not_see_the_case(wf, talent, login):
+    case = submit(talent)
+    services.task_approve(task=task_of(case, "talent_office_review"), actor=wf.office)
+    assert task_of(case, "exit_entry_check").state == TaskState.SKIPPED
+    exit_entry = login(wf.exit_entry, otp=True)
+
+    assert exit_entry.get(f"/workflow/cases/{case.pk}/").status_code == 404
+    assert 'id="queue-none"' in exit_entry.get("/workflow/queue/", {"state": "all"}).content.decode()
