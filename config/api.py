@@ -14,6 +14,7 @@ from ninja.responses import Status
 
 from onestop.core.api import router as core_router
 from onestop.core.exceptions import ApplicationError, ValidationFailed
+from onestop.greencards.api import router as greencards_router
 from onestop.workflow.api import router as workflow_router
 
 
@@ -35,6 +36,7 @@ FIELD_LABELS: dict[str, Any] = {
     "agree_terms": _lazy("用户协议"), "limit": _lazy("limit"), "offset": _lazy("offset"),
     "action": _lazy("操作"), "reason": _lazy("理由"), "assignee_id": _lazy("转办对象"), "message": _lazy("补充说明"),
     "kind": _lazy("服务事项"), "title": _lazy("标题"), "detail": _lazy("申请说明"),
+    "token": _lazy("绿卡凭证"), "entitlement": _lazy("服务权益"), "rating": _lazy("满意度"), "comment": _lazy("评价"),
 }
 
 PYDANTIC_MESSAGES: dict[str, Any] = {
@@ -136,4 +138,5 @@ def register_talent(request: HttpRequest, payload: TalentRegisterIn) -> Status[R
 api.add_router("/", core_router)
 api.add_router("/accounts", accounts)
 api.add_router("/workflow", workflow_router)
+api.add_router("/greencards", greencards_router)
 __all__ = ["ValidationFailed", "api"]

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from onestop.core.admin_site import configure_admin
+from onestop.greencards.urls import well_known_urlpatterns
 
 from .api import api
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("workflow/", include("onestop.workflow.urls")),
+    path("greencards/", include("onestop.greencards.urls")),
+    path(".well-known/greencard/", include((well_known_urlpatterns, "greencard_public"))),
     path("", include("onestop.core.urls")),
 ]
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "onestop.talents",
     "onestop.workflow",
     "onestop.policies",
+    "onestop.greencards",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,13 @@ OTP_TOTP_ISSUER = "OneStop 人才一站式"
 # ONESTOP_FIELD_KEYS: "keyid:base64-32-bytes,keyid2:..." ; the first key encrypts, every key decrypts.
 ONESTOP_FIELD_KEYS = env("ONESTOP_FIELD_KEYS", "dev1:ZGV2LWZpZWxkLWtleS0wMDAwMDAwMDAwMDAwMDAwMDA=")
 ONESTOP_BLIND_INDEX_KEY = env("ONESTOP_BLIND_INDEX_KEY", "ZGV2LWJsaW5kLWluZGV4LWtleS0wMDAwMDAwMDAwMDA=")
+
+# --- Talent green card (see docs/greencard.md) -------------------------------------------------------------------
+# ONESTOP_GREENCARD_KEYS seals the Ed25519 signing keys at rest: "kekid:base64-32-bytes,..." (first seals, all open).
+ONESTOP_GREENCARD_KEYS = env("ONESTOP_GREENCARD_KEYS", "devgc1:ZGV2LWdyZWVuY2FyZC1rZWstMDAwMDAwMDAwMDAwMDA=")
+GREENCARD_KEY_CACHE_SECONDS = int(env("GREENCARD_KEY_CACHE_SECONDS", "10") or 10)
+GREENCARD_VERIFY_RATE_PER_MINUTE = int(env("GREENCARD_VERIFY_RATE_PER_MINUTE", "60") or 60)
+GREENCARD_PHOTO_SECONDS = 600  # a checker may see the holder's photo this long after a valid scan
 
 # --- i18n -------------------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -23,6 +23,7 @@ if not ALLOWED_HOSTS:
 required("DATABASE_URL")
 ONESTOP_FIELD_KEYS = required("ONESTOP_FIELD_KEYS")
 ONESTOP_BLIND_INDEX_KEY = required("ONESTOP_BLIND_INDEX_KEY")
+ONESTOP_GREENCARD_KEYS = required("ONESTOP_GREENCARD_KEYS")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -46,6 +46,7 @@ class PartnerKind(models.TextChoices):
     SCHOOL = "school", _("学校")
     BANK = "bank", _("银行")
     PARK = "park", _("园区服务台")
+    HOUSING = "housing", _("住房服务窗口")
 
 
 class NotificationChannel(models.TextChoices):

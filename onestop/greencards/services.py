@@ -1,0 +1,598 @@
+"""Writes of the green card: signing keys, the card lifecycle, verification by partners, entitlement requests.
+
+Every status change is one service: validate, check who may do it, then inside ``transaction.atomic()`` a conditional
+``UPDATE … WHERE status IN (<allowed sources>)`` whose row count must be 1, then the audit entry and the notification.
+The database refuses a second current card for one holder and a second active signing key.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onestop.core.audit import audit_record
+from onestop.core.choices import DEPARTMENT_ROLES, NotificationChannel, Role
+from onestop.core.exceptions import ApplicationError, Conflict, ErrorCode, NotFound, ValidationFailed
+from onestop.core.models import PartnerOrganization, User
+from onestop.core.notifications import notification_send
+from onestop.core.services import FieldErrors
+
+from . import credential, events, keys
+from .choices import (
+    CURRENT_CARD_STATES,
+    CardClass,
+    CardStatus,
+    KeyStatus,
+    RequestStatus,
+    VerifyChannel,
+    VerifyReason,
+    VerifyResult,
+)
+from .fieldsets import CARD_CLASS, EMPLOYER, NAME, PHOTO, VALID_UNTIL, entitlement_codes, fields_for
+from .models import ClassEntitlement, Entitlement, EntitlementRequest, GreenCard, SigningKey, Verification
+
+CARD_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at a desk without confusion
+CARD_ID_LENGTH = 12
+GREENCARD_DEFINITION = "greencard_service"
+MANAGING_DEPARTMENT = "talent_office"
+REASON_MAX = 500
+
+
+class TransitionNotAllowed(ApplicationError):
+    code = ErrorCode.INVALID_TRANSITION
+    status = 409
+
+
+class RateLimited(ApplicationError):
+    code = ErrorCode.CONFLICT
+    status = 429
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------------
+
+def new_card_id() -> str:
+    return "".join(secrets.choice(CARD_ID_ALPHABET) for _i in range(CARD_ID_LENGTH))
+
+
+def validity_window(valid_from: date, valid_until: date) -> tuple[int, int]:
+    """``nbf`` = the first day 00:00, ``exp`` = the day after the last day 00:00, in the platform's time zone."""
+    tz = timezone.get_default_timezone()
+    start = datetime.combine(valid_from, time.min, tzinfo=tz)
+    end = datetime.combine(valid_until + timedelta(days=1), time.min, tzinfo=tz)
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def _card_url() -> str:
+    return reverse("greencards:card")
+
+
+def _may_manage(actor: User | None) -> bool:
+    """The system (a certification event, a scheduled task: ``actor=None``) or the talent office's staff."""
+    if actor is None:
+        return True
+    return any(r in DEPARTMENT_ROLES and d is not None and _dept_code(d) == MANAGING_DEPARTMENT
+               for r, d, _e, _p in actor.role_rows())
+
+
+def _dept_code(dept_id: int) -> str:
+    from onestop.core.models import Department
+
+    return Department.objects.filter(pk=dept_id).values_list("code", flat=True).first() or ""
+
+
+def _reason(reason: str, *, required: bool = True) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationFailed(_("提交的信息有误，请按提示修改。"), field_errors={"reason": [_("理由：请填写理由。")]})
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(_("提交的信息有误，请按提示修改。"),
+                               field_errors={"reason": [_("理由：不能超过 500 个字符。")]})
+    return reason
+
+
+# --- signing keys ----------------------------------------------------------------------------------------------------
+
+def _key_create(*, actor: User | None) -> SigningKey:
+    private = Ed25519PrivateKey.generate()
+    kid = f"gk{timezone.localdate():%Y%m%d}{secrets.token_hex(2)}"
+    key = SigningKey.objects.create(
+        kid=kid, public_key=credential.b64url_encode(credential.public_raw(private.public_key())),
+        private_key=keys.seal_private_key(kid, private), status=KeyStatus.ACTIVE)
+    audit_record(action=events.KEY_CREATE, actor=actor, obj=key,
+                 after={"kid": kid, "kek": keys.kek_id_of(key.private_key)})
+    return key
+
+
+def _active_key() -> tuple[SigningKey, Any]:
+    """The active signing key and its opened private half; the first issuance creates it."""
+    key = SigningKey.objects.filter(status=KeyStatus.ACTIVE).first()
+    if key is None:
+        try:
+            with transaction.atomic():
+                key = _key_create(actor=None)
+        except IntegrityError:
+            key = SigningKey.objects.get(status=KeyStatus.ACTIVE)
+        transaction.on_commit(keys.invalidate)
+    return key, keys.open_private_key(key.kid, key.private_key)
+
+
+def signing_key_rotate(*, actor: User | None = None) -> SigningKey:
+    """Start signing with a new key. The old key is retired: it stays published and keeps verifying the cards it
+    signed until the last of them expires (``verify_until``)."""
+    with transaction.atomic():
+        old = SigningKey.objects.filter(status=KeyStatus.ACTIVE).first()
+        if old is not None and SigningKey.objects.filter(pk=old.pk, status=KeyStatus.ACTIVE).update(
+                status=KeyStatus.RETIRED, retired_at=timezone.now()) != 1:
+            raise TransitionNotAllowed(_("签名密钥已被他人轮换，请重试。"))
+        new = _key_create(actor=actor)
+        audit_record(action=events.KEY_ROTATE, actor=actor, obj=new,
+                     before={"kid": old.kid if old else None}, after={"kid": new.kid})
+        transaction.on_commit(keys.invalidate)
+    keys.invalidate()
+    return new
+
+
+def signing_key_compromise(*, kid: str, reason: str, actor: User | None = None) -> SigningKey:
+    """A key leaked: it stops verifying at once, and every current card it signed gets a token from a fresh key
+    (same card id, same validity), so holders only need to reopen their card page."""
+    reason = _reason(reason)
+    with transaction.atomic():
+        key = SigningKey.objects.filter(kid=kid).exclude(status=KeyStatus.COMPROMISED).first()
+        if key is None:
+            raise NotFound(_("签名密钥不存在或已吊销。"))
+        was_active = key.status == KeyStatus.ACTIVE
+        if SigningKey.objects.filter(pk=key.pk, status=key.status).update(
+                status=KeyStatus.COMPROMISED, compromised_at=timezone.now()) != 1:
+            raise TransitionNotAllowed(_("签名密钥状态已变化，请重试。"))
+        audit_record(action=events.KEY_COMPROMISE, actor=actor, obj=key, before={"status": key.status},
+                     after={"status": KeyStatus.COMPROMISED}, detail={"reason": reason})
+        if was_active:
+            _key_create(actor=actor)
+        keys.invalidate()
+        for card in GreenCard.objects.filter(signing_key=key, status__in=CURRENT_CARD_STATES):
+            _resign(card, actor=actor)
+        transaction.on_commit(keys.invalidate)
+    key.refresh_from_db()
+    return key
+
+
+def _sign_card(*, card_id: str, card_class: str, valid_from: date, valid_until: date) -> tuple[SigningKey, str]:
+    key, private = _active_key()
+    nbf, exp = validity_window(valid_from, valid_until)
+    token = credential.sign(private_key=private, kid=key.kid, card_id=card_id, card_class=card_class,
+                            not_before=nbf, expires=exp)
+    expires_at = datetime.fromtimestamp(exp, tz=timezone.get_default_timezone())
+    SigningKey.objects.filter(pk=key.pk).update(verify_until=Greatest(Coalesce(F("verify_until"), expires_at),
+                                                                      expires_at))
+    return key, token
+
+
+def _resign(card: GreenCard, *, actor: User | None) -> None:
+    key, token = _sign_card(card_id=card.card_id, card_class=card.card_class, valid_from=card.valid_from,
+                            valid_until=card.valid_until)
+    GreenCard.objects.filter(pk=card.pk).update(token=token, signing_key=key)
+    audit_record(action=events.CARD_RESIGN, actor=actor, obj=card, before={"kid": card.signing_key.kid},
+                 after={"kid": key.kid})
+
+
+# --- the card lifecycle ----------------------------------------------------------------------------------------------
+
+def card_issue(*, holder: User, card_class: str, valid_from: date, valid_until: date, actor: User | None = None,
+               certificate_ref: str = "", replaces: GreenCard | None = None, photo: str = "",
+               is_demo: bool = False) -> GreenCard:
+    """Issue a card (normally on certification: ``on_certificate_granted``). One current card per holder."""
+    if not _may_manage(actor):
+        raise NotFound(_("页面不存在，或您无权访问。"))
+    errors = FieldErrors()
+    if not holder.has_role(Role.TALENT):
+        errors.add("holder", _("持卡人：只有人才账号可以持有人才绿卡。"))
+    if card_class not in CardClass.values:
+        errors.add("card_class", _("绿卡类别：请选择有效的类别。"))
+    if valid_until <= valid_from:
+        errors.add("valid_until", _("有效期至：应晚于有效期起始日。"))
+    elif valid_until < timezone.localdate():
+        errors.add("valid_until", _("有效期至：不能早于今天。"))
+    errors.raise_if_any()
+    with transaction.atomic():
+        card_id = new_card_id()
+        key, token = _sign_card(card_id=card_id, card_class=card_class, valid_from=valid_from,
+                                valid_until=valid_until)
+        try:
+            with transaction.atomic():
+                card = GreenCard.objects.create(
+                    card_id=card_id, holder=holder, card_class=card_class, valid_from=valid_from,
+                    valid_until=valid_until, issued_by=actor, signing_key=key, token=token,
+                    certificate_ref=certificate_ref[:32], replaces=replaces, photo=photo, is_demo=is_demo)
+        except IntegrityError:
+            raise Conflict(_("该人才已持有有效的人才绿卡。"))
+        audit_record(action=events.CARD_ISSUE if replaces is None else events.CARD_REISSUE, actor=actor, obj=card,
+                     after={"card_class": card_class, "valid_from": valid_from.isoformat(),
+                            "valid_until": valid_until.isoformat(), "kid": key.kid},
+                     detail={"replaces": replaces.card_id} if replaces else None)
+        notification_send(
+            recipient=holder,
+            title=_("您的人才绿卡已发放") if replaces is None else _("您的人才绿卡已补办"),
+            body=_("%(cls)s，有效期至 %(until)s。请在个人中心查看电子绿卡或下载 PDF。") % {
+                "cls": CardClass(card_class).label, "until": valid_until.isoformat()},
+            link=_card_url(), channels=(NotificationChannel.SMS,))
+    return card
+
+
+_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # action: (allowed source states, target state, audit action)
+    "suspend": ((CardStatus.ACTIVE,), CardStatus.SUSPENDED, events.CARD_SUSPEND),
+    "reinstate": ((CardStatus.SUSPENDED,), CardStatus.ACTIVE, events.CARD_REINSTATE),
+    "revoke": ((CardStatus.ACTIVE, CardStatus.SUSPENDED), CardStatus.REVOKED, events.CARD_REVOKE),
+    "replace": ((CardStatus.ACTIVE,), CardStatus.REPLACED, events.CARD_REISSUE),
+    "expire": ((CardStatus.ACTIVE, CardStatus.SUSPENDED), CardStatus.EXPIRED, events.CARD_EXPIRE),
+}
+
+def _change_status(card: GreenCard, *, action: str, actor: User | None, reason: str) -> GreenCard:
+    sources, target, audit_action = _TRANSITIONS[action]
+    if card.status not in sources:
+        raise TransitionNotAllowed(_("绿卡当前状态为“%(s)s”，不能执行此操作。") % {"s": CardStatus(card.status).label})
+    changed = GreenCard.objects.filter(pk=card.pk, status=card.status).update(
+        status=target, status_reason=reason if target != CardStatus.ACTIVE else "",
+        status_changed_at=timezone.now())
+    if changed != 1:
+        raise TransitionNotAllowed(_("绿卡状态已被他人更改，请刷新后重试。"))
+    audit_record(action=audit_action, actor=actor, obj=card, before={"status": card.status},
+                 after={"status": target}, detail={"reason": reason} if reason else None)
+    card.status = target
+    return card
+
+
+def _notify_status(card: GreenCard, title: str, body: str) -> None:
+    notification_send(recipient=card.holder, title=title, body=body, link=_card_url(),
+                      channels=(NotificationChannel.SMS,))
+
+
+def card_suspend(*, card: GreenCard, reason: str, actor: User | None = None) -> GreenCard:
+    """Stop the card verifying (e.g. certification under review for revocation); reversible."""
+    if not _may_manage(actor):
+        raise NotFound(_("绿卡不存在，或您无权访问。"))
+    reason = _reason(reason)
+    with transaction.atomic():
+        card = _change_status(card, action="suspend", actor=actor, reason=reason)
+        _notify_status(card, _("您的人才绿卡已暂停使用"), reason)
+    return card
+
+
+def card_reinstate(*, card: GreenCard, reason: str, actor: User | None = None) -> GreenCard:
+    if not _may_manage(actor):
+        raise NotFound(_("绿卡不存在，或您无权访问。"))
+    reason = _reason(reason)
+    with transaction.atomic():
+        card = _change_status(card, action="reinstate", actor=actor, reason=reason)
+        _notify_status(card, _("您的人才绿卡已恢复使用"), reason)
+    return card
+
+
+def card_revoke(*, card: GreenCard, reason: str, actor: User | None = None) -> GreenCard:
+    """Final: the card stops verifying at once and appears on the revocation list until it would have expired."""
+    if not _may_manage(actor):
+        raise NotFound(_("绿卡不存在，或您无权访问。"))
+    reason = _reason(reason)
+    with transaction.atomic():
+        card = _change_status(card, action="revoke", actor=actor, reason=reason)
+        _notify_status(card, _("您的人才绿卡已撤销"), reason)
+    return card
+
+
+def card_reissue(*, card: GreenCard, reason: str, actor: User) -> GreenCard:
+    """Loss (挂失补办) by the holder or the talent office: the old card is replaced and stops verifying at once; a new
+    card with a new card id, the same class and validity is issued."""
+    if actor.pk != card.holder_id and not _may_manage(actor):
+        raise NotFound(_("绿卡不存在，或您无权访问。"))
+    reason = _reason(reason)
+    with transaction.atomic():
+        old = _change_status(card, action="replace", actor=actor, reason=reason)
+        system_actor = None if actor.pk == card.holder_id else actor
+        new = card_issue(holder=card.holder, card_class=card.card_class, valid_from=card.valid_from,
+                         valid_until=card.valid_until, actor=system_actor, certificate_ref=card.certificate_ref,
+                         replaces=old, photo=card.photo, is_demo=card.is_demo)
+    return new
+
+
+def card_renew(*, card: GreenCard, valid_until: date, actor: User | None = None) -> GreenCard:
+    """Certification renewed: same card id, new validity, a fresh token from the active key."""
+    if not _may_manage(actor):
+        raise NotFound(_("绿卡不存在，或您无权访问。"))
+    if valid_until <= card.valid_until:
+        raise ValidationFailed(_("提交的信息有误，请按提示修改。"),
+                               field_errors={"valid_until": [_("有效期至：续期后的有效期应晚于当前有效期。")]})
+    with transaction.atomic():
+        key, token = _sign_card(card_id=card.card_id, card_class=card.card_class, valid_from=card.valid_from,
+                                valid_until=valid_until)
+        changed = GreenCard.objects.filter(pk=card.pk, status__in=CURRENT_CARD_STATES,
+                                           valid_until=card.valid_until).update(
+            valid_until=valid_until, token=token, signing_key=key)
+        if changed != 1:
+            raise TransitionNotAllowed(_("绿卡状态已被他人更改，请刷新后重试。"))
+        audit_record(action=events.CARD_RENEW, actor=actor, obj=card,
+                     before={"valid_until": card.valid_until.isoformat()},
+                     after={"valid_until": valid_until.isoformat(), "kid": key.kid})
+        _notify_status(card, _("您的人才绿卡已续期"), _("有效期延至 %(d)s。") % {"d": valid_until.isoformat()})
+    card.refresh_from_db()
+    return card
+
+
+def cards_expire(*, today: date | None = None) -> int:
+    """Daily: cards past their validity become expired (their tokens already stopped verifying at ``exp``)."""
+    day = today or timezone.localdate()
+    count = 0
+    for card in GreenCard.objects.filter(status__in=CURRENT_CARD_STATES, valid_until__lt=day):
+        with transaction.atomic():
+            try:
+                _change_status(card, action="expire", actor=None, reason="")
+            except TransitionNotAllowed:
+                continue
+            count += 1
+    return count
+
+
+def card_photo_set(*, holder: User, content: bytes, content_type: str) -> GreenCard:
+    """The holder's card photo (JPEG or PNG, ≤ 2 MB), stored privately; shown on the card and to partners whose
+    field set includes the photo."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    errors = FieldErrors()
+    kind = {"image/jpeg": "jpg", "image/png": "png"}.get(content_type)
+    if kind is None or not (content.startswith(b"\xff\xd8") or content.startswith(b"\x89PNG")):
+        errors.add("photo", _("照片：请上传 JPG 或 PNG 格式的证件照。"))
+    if len(content) > 2 * 1024 * 1024:
+        errors.add("photo", _("照片：不能超过 2 MB。"))
+    errors.raise_if_any()
+    card = GreenCard.objects.filter(holder=holder, status__in=CURRENT_CARD_STATES).first()
+    if card is None:
+        raise NotFound(_("您还没有人才绿卡。"))
+    name = default_storage.save(f"greencards/photos/{secrets.token_hex(16)}.{kind}", ContentFile(content))
+    with transaction.atomic():
+        GreenCard.objects.filter(pk=card.pk).update(photo=name)
+        audit_record(action=events.CARD_PHOTO, actor=holder, obj=card, after={"photo": "updated"})
+    card.photo = name
+    return card
+
+
+# --- verification ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class VerifyOutcome:
+    verification: Verification
+    reason: str
+    partner: PartnerOrganization
+    card: GreenCard | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.reason == VerifyReason.OK
+
+    @property
+    def message(self) -> str:
+        return str(VerifyReason(self.reason).label)
+
+
+STATUS_REASONS = {
+    CardStatus.REVOKED: VerifyReason.REVOKED, CardStatus.SUSPENDED: VerifyReason.SUSPENDED,
+    CardStatus.REPLACED: VerifyReason.REPLACED, CardStatus.EXPIRED: VerifyReason.EXPIRED,
+}
+
+
+def checker_partner(checker: User, partner_code: str = "") -> PartnerOrganization:
+    """The partner organisation the checker verifies for (the one they belong to; ``partner_code`` picks when
+    they belong to several). Not a checker → 404."""
+    ids = checker.partner_ids() if checker.is_authenticated and checker.is_active else set()
+    partners = list(PartnerOrganization.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+    if partner_code:
+        partners = [p for p in partners if p.code == partner_code]
+    if not partners:
+        raise NotFound(_("核验机构不存在，或您无权访问。"))
+    return partners[0]
+
+
+def _rate_exceeded(checker: User, moment: datetime) -> bool:
+    limit = settings.GREENCARD_VERIFY_RATE_PER_MINUTE
+    recent = Verification.objects.filter(checker=checker, checked_at__gt=moment - timedelta(seconds=60))
+    return recent.values("pk")[:limit].count() >= limit
+
+
+def _check_token(token: str, moment: datetime) -> tuple[str, credential.Claims | None]:
+    known = keys.verification_keys()
+    usable = {kid: info.public for kid, info in known.items() if info.status != KeyStatus.COMPROMISED}
+    try:
+        claims = credential.verify(token, keys=usable, now=int(moment.timestamp()))
+    except credential.TokenError as exc:
+        if exc.reason == credential.Reason.UNKNOWN_KEY and exc.detail in known:
+            return VerifyReason.KEY_COMPROMISED, None
+        reason = VerifyReason(str(exc.reason))
+        if reason in (VerifyReason.NOT_YET_VALID, VerifyReason.EXPIRED):
+            # The signature held: the token is genuine, only outside its validity.
+            header, payload, _si, _sig = credential.decode_unverified(token)
+            return reason, credential.Claims(str(payload["jti"]), str(payload["cls"]), int(payload["nbf"]),
+                                             int(payload["exp"]), str(header["kid"]))
+        return reason, None
+    return VerifyReason.OK, claims
+
+
+def card_verify(*, token: str, checker: User, channel: str = VerifyChannel.API, partner_code: str = "",
+                source_ip: str | None = None, now: datetime | None = None) -> VerifyOutcome:
+    """Verify a scanned token for a partner checker, log it, and return only the partner's fields.
+
+    Order: the checker's partner (404 if none) → the per-checker rate limit (every attempt counts, refused ones too;
+    a refusal is logged and raised as 429) → signature, key and validity → the card's status → the field set."""
+    partner = checker_partner(checker, partner_code)
+    moment = now or timezone.now()
+    if channel not in VerifyChannel.values:
+        channel = VerifyChannel.API
+    token = (token or "").strip()
+    if _rate_exceeded(checker, moment):
+        Verification.objects.create(checker=checker, partner=partner, result=VerifyResult.INVALID,
+                                    reason=VerifyReason.RATE_LIMITED, channel=channel, checked_at=moment,
+                                    source_ip=source_ip)
+        raise RateLimited(str(VerifyReason.RATE_LIMITED.label),
+                          extra={"reason": VerifyReason.RATE_LIMITED, "retry_after": 60})
+    reason, claims = _check_token(token, moment)
+    wanted = fields_for(partner.kind)
+    card: GreenCard | None = None
+    if claims is not None:
+        related = ["holder"] + (["holder__talent_profile__employer"] if EMPLOYER in wanted else [])
+        card = GreenCard.objects.select_related(*related).filter(card_id=claims.card_id).first()
+        if card is None:
+            reason = VerifyReason.UNKNOWN_CARD
+        elif reason == VerifyReason.OK and card.status != CardStatus.ACTIVE:
+            reason = STATUS_REASONS[CardStatus(card.status)]
+        elif reason == VerifyReason.OK and card.card_class != claims.card_class:
+            reason = VerifyReason.REPLACED
+    verification = Verification.objects.create(
+        card=card, checker=checker, partner=partner,
+        result=VerifyResult.VALID if reason == VerifyReason.OK else VerifyResult.INVALID,
+        reason=reason, channel=channel, checked_at=moment, source_ip=source_ip)
+    outcome = VerifyOutcome(verification=verification, reason=reason, partner=partner, card=card)
+    if reason == VerifyReason.OK and card is not None:
+        outcome.fields = _present(card, wanted, verification)
+    return outcome
+
+
+def _present(card: GreenCard, wanted: tuple[str, ...], verification: Verification) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if NAME in wanted:
+        out["name"] = card.holder.real_name
+    if PHOTO in wanted:
+        out["photo_url"] = (reverse("greencards:verification_photo", kwargs={"pk": verification.pk})
+                            if card.photo else None)
+    if CARD_CLASS in wanted:
+        out["card_class"] = card.card_class
+        out["card_class_label"] = str(CardClass(card.card_class).label)
+    if VALID_UNTIL in wanted:
+        out["valid_until"] = card.valid_until.isoformat()
+    if EMPLOYER in wanted:
+        profile = getattr(card.holder, "talent_profile", None)
+        out["employer"] = profile.employer.name if profile is not None and profile.employer else ""
+    codes = entitlement_codes(wanted)
+    if codes:
+        held = set(ClassEntitlement.objects.filter(
+            card_class=card.card_class, entitlement__code__in=codes, entitlement__is_active=True,
+        ).values_list("entitlement__code", flat=True))
+        out["entitlements"] = {code: code in held for code in codes}
+    return out
+
+
+# --- entitlement requests (on the generic workflow) ------------------------------------------------------------------
+
+def entitlement_request_submit(*, holder: User, entitlement_code: str, detail: str = "",
+                               is_demo: bool = False) -> EntitlementRequest:
+    """The holder asks to use an entitlement of their card; the request runs as a ``greencard_service`` case whose
+    definition names the owning department and the deadline in working days (escalated when overdue)."""
+    from onestop.workflow.services import case_start
+
+    card = GreenCard.objects.filter(holder=holder, status=CardStatus.ACTIVE).first()
+    if card is None:
+        raise NotFound(_("您没有有效的人才绿卡。"))
+    errors = FieldErrors()
+    entitlement = Entitlement.objects.filter(code=entitlement_code, is_active=True).first()
+    if entitlement is None or not ClassEntitlement.objects.filter(card_class=card.card_class,
+                                                                  entitlement=entitlement).exists():
+        errors.add("entitlement", _("服务权益：您的绿卡类别不含此项服务。"))
+    detail = (detail or "").strip()
+    if len(detail) > 2000:
+        errors.add("detail", _("需求说明：不能超过 2000 个字符。"))
+    errors.raise_if_any()
+    assert entitlement is not None
+    profile = getattr(holder, "talent_profile", None)
+    context = {"entitlement": entitlement.code, "card_class": card.card_class,
+               "nationality": (profile.nationality if profile is not None else "") or "中国"}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                request = EntitlementRequest.objects.create(card=card, holder=holder, entitlement=entitlement,
+                                                            detail=detail, is_demo=is_demo)
+        except IntegrityError:
+            raise Conflict(_("该项服务已有办理中的申请，请勿重复提交。"))
+        audit_record(action=events.REQUEST_SUBMIT, actor=holder, obj=request,
+                     after={"entitlement": entitlement.code, "card": card.card_id})
+        case_start(definition_code=GREENCARD_DEFINITION, subject=request, applicant=holder,
+                   title=_("人才绿卡·%(name)s") % {"name": entitlement.name}, context=context, actor=holder)
+    return request
+
+
+def request_case(request: EntitlementRequest) -> Any:
+    from django.contrib.contenttypes.models import ContentType
+
+    from onestop.workflow.models import Case
+
+    return (Case.objects.filter(subject_type=ContentType.objects.get_for_model(EntitlementRequest),
+                                subject_id=request.pk).select_related("definition").order_by("-created_at").first())
+
+
+def entitlement_request_add_material(*, request: EntitlementRequest, holder: User, message: str) -> EntitlementRequest:
+    """The holder answers a department's request for more material: the paused deadline resumes (workflow)."""
+    from onestop.workflow.services import case_provide_info
+
+    if request.holder_id != holder.pk:
+        raise NotFound(_("申请不存在，或您无权访问。"))
+    case = request_case(request)
+    if case is None:
+        raise NotFound(_("申请不存在，或您无权访问。"))
+    with transaction.atomic():
+        case_provide_info(case=case, actor=holder, message=message)
+        audit_record(action=events.REQUEST_MATERIAL, actor=holder, obj=request, after={"case": case.pk})
+    return request
+
+
+def request_record_outcome(*, case: Any, outcome: str, actor: User | None) -> None:
+    """Workflow outcome handler (registered in apps.py): the request takes the case's outcome."""
+    status = outcome if outcome in RequestStatus.values else RequestStatus.CANCELLED
+    changed = EntitlementRequest.objects.filter(pk=case.subject_id, status=RequestStatus.OPEN).update(
+        status=status, closed_at=timezone.now())
+    if changed == 1:
+        audit_record(action=events.REQUEST_CLOSE, actor=actor, object_type="greencards.entitlementrequest",
+                     object_id=str(case.subject_id), before={"status": RequestStatus.OPEN}, after={"status": status})
+        transaction.on_commit(partial(_ask_rating, case.subject_id))
+
+
+def _ask_rating(request_id: int) -> None:
+    request = EntitlementRequest.objects.select_related("holder", "entitlement").get(pk=request_id)
+    notification_send(recipient=request.holder,
+                      title=_("请为“%(name)s”服务评价") % {"name": request.entitlement.name},
+                      body=_("您的申请已办结，欢迎对办理服务作出评价。"),
+                      link=reverse("greencards:request_detail", kwargs={"pk": request.pk}))
+
+
+def entitlement_request_rate(*, request: EntitlementRequest, holder: User, rating: int,
+                             comment: str = "") -> EntitlementRequest:
+    """After the case closes the holder rates the service once (1–5). Satisfaction feeds the dashboard selectors."""
+    if request.holder_id != holder.pk:
+        raise NotFound(_("申请不存在，或您无权访问。"))
+    errors = FieldErrors()
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+        errors.add("rating", _("满意度：请选择 1–5 星。"))
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        errors.add("comment", _("评价：不能超过 500 个字符。"))
+    errors.raise_if_any()
+    with transaction.atomic():
+        changed = EntitlementRequest.objects.filter(pk=request.pk, rating__isnull=True).exclude(
+            status=RequestStatus.OPEN).update(rating=rating, rating_comment=comment, rated_at=timezone.now())
+        if changed != 1:
+            request.refresh_from_db()
+            if request.status == RequestStatus.OPEN:
+                raise TransitionNotAllowed(_("申请办结后才能评价。"))
+            raise TransitionNotAllowed(_("您已评价过此项服务。"))
+        audit_record(action=events.REQUEST_RATE, actor=holder, obj=request, after={"rating": rating})
+    request.refresh_from_db()
+    return request
+
