@@ -24,9 +24,10 @@ from typing import Any
 
 import polars as pl
 
-from rulebook.compile_polars import BatchPlan, col_name
+from rulebook.compile_polars import _OPT, BatchPlan, col_name
 from rulebook.engine import CompileCache
 from rulebook.errors import IssueCode, RuleSetError, make_issue
+from rulebook.interpret import CompiledRuleSet
 from rulebook.model import RuleSet, Text, load_json, load_json_file
 from rulebook.values import parse_date
 
@@ -180,68 +181,150 @@ def simulate_reform(
     by: Sequence[str] = (),
     cache: CompileCache | None = None,
 ) -> ReformResult:
-    """Evaluate ``baseline`` and the reform on ``df`` in one polars query and compare them."""
+    """Evaluate ``baseline`` and the reform on ``df`` in one polars query and compare them.
+
+    The baseline is evaluated once; on the reform side only the rules the reform changes (different rule
+    text, different parameter values on the date, added or removed) and the rules whose exclusions depend
+    on them are evaluated — every other rule has the same outputs by construction. All per-rule and total
+    figures are aggregated in the same query (one ``group_by``/``agg`` when grouped)."""
     day = parse_date(as_of)
     reformed = reform.apply(baseline) if isinstance(reform, Reform) else reform
     cache = cache if cache is not None else CompileCache(4)
-    _base_c, base_plan = cache.get(baseline, day)
-    _ref_c, ref_plan = cache.get(reformed, day)
+    base_c, base_plan = cache.get(baseline, day)
+    ref_c, ref_plan = cache.get(reformed, day)
     for name in by:
         if name not in df.columns:
             raise RuleSetError([make_issue(IssueCode.DATA_MISSING_COLUMN, f"column {name}", name=name)])
     prepared = _prepare_union(df, base_plan, ref_plan, by)
-    s1b, _ = base_plan.expressions(prefix="b:")
-    s1r, _ = ref_plan.expressions(prefix="r:")
-    outs_b = _money_outputs(base_plan, "b:")
-    outs_r = _money_outputs(ref_plan, "r:")
-    rule_ids = list(dict.fromkeys([r.id for r in baseline.rules] + [r.id for r in reformed.rules]))
-    base_ids = {r.id for r in baseline.rules}
-    ref_ids = {r.id for r in reformed.rules}
+    base_ids = [r.id for r in baseline.rules]
+    ref_ids = [r.id for r in reformed.rules]
+    changed = changed_rules(base_c, ref_c)
+    ref_eval = [rid for rid in ref_ids if rid in changed]
+    base_prof = base_plan.profile(prepared)
+    ref_prof = ref_plan.profile(prepared)
+    base_st = base_plan.stages(profile=base_prof)
+    ref_st = ref_plan.stages(prefix="r:", profile=ref_prof, rules=ref_eval) if ref_eval else [[]]
+    wanted = {col_name(r, w) for r in base_ids for w in ("eligible", "amount")}
+    wanted |= {"r:" + col_name(r, w) for r in ref_eval for w in ("eligible", "amount")}
+    lf = prepared.lazy()
+    for stage in [*base_st[:-1], *ref_st[:-1]]:
+        lf = lf.with_columns(stage)
+    outs = [o for o in [*base_st[-1], *ref_st[-1]] if o.meta.output_name() in wanted]
+    lf = lf.select([*(pl.col(b) for b in by), *outs])
+
     false = pl.lit(False)
     zero = pl.lit(0, dtype=pl.Int64)
+    base_set, ref_set = set(base_ids), set(ref_ids)
 
-    def e(prefix: str, rid: str, present: set[str]) -> pl.Expr:
-        return pl.col(prefix + col_name(rid, "eligible")) if rid in present else false
+    def be(rid: str) -> pl.Expr:
+        return pl.col(col_name(rid, "eligible")) if rid in base_set else false
 
-    def a(prefix: str, rid: str, present: set[str]) -> pl.Expr:
-        return pl.col(prefix + col_name(rid, "amount")) if rid in present else zero
+    def ba(rid: str) -> pl.Expr:
+        return pl.col(col_name(rid, "amount")) if rid in base_set else zero
 
+    def re_(rid: str) -> pl.Expr:
+        if rid not in ref_set:
+            return false
+        return pl.col("r:" + col_name(rid, "eligible")) if rid in changed else be(rid)
+
+    def ra(rid: str) -> pl.Expr:
+        if rid not in ref_set:
+            return zero
+        return pl.col("r:" + col_name(rid, "amount")) if rid in changed else ba(rid)
+
+    rule_ids = list(dict.fromkeys(base_ids + ref_ids))
     aggs: list[pl.Expr] = []
+    n0 = pl.len().cast(pl.Int64) * 0
     for rid in rule_ids:
-        be, re_ = e("b:", rid, base_ids), e("r:", rid, ref_ids)
-        ba, ra = a("b:", rid, base_ids), a("r:", rid, ref_ids)
-        gain = (ra > ba) | ((ra == ba) & re_ & ~be)
-        lose = (ra < ba) | ((ra == ba) & be & ~re_)
-        aggs += [
-            be.sum().cast(pl.Int64).alias(f"{rid}|base_eligible"),
-            re_.sum().cast(pl.Int64).alias(f"{rid}|reform_eligible"),
-            ba.sum().alias(f"{rid}|base_cost"),
-            ra.sum().alias(f"{rid}|reform_cost"),
-            gain.sum().cast(pl.Int64).alias(f"{rid}|gainers"),
-            lose.sum().cast(pl.Int64).alias(f"{rid}|losers"),
-        ]
-    tb = pl.sum_horizontal([a("b:", rid, base_ids) for rid in rule_ids])
-    tr = pl.sum_horizontal([a("r:", rid, ref_ids) for rid in rule_ids])
-    nb = pl.sum_horizontal([e("b:", rid, base_ids).cast(pl.Int32) for rid in rule_ids])
-    nr = pl.sum_horizontal([e("r:", rid, ref_ids).cast(pl.Int32) for rid in rule_ids])
+        b_e = be(rid).sum().cast(pl.Int64) if rid in base_set else n0
+        b_a = ba(rid).sum() if rid in base_set else n0
+        if rid in changed:
+            gain = (ra(rid) > ba(rid)) | ((ra(rid) == ba(rid)) & re_(rid) & ~be(rid))
+            lose = (ra(rid) < ba(rid)) | ((ra(rid) == ba(rid)) & be(rid) & ~re_(rid))
+            r_e = re_(rid).sum().cast(pl.Int64) if rid in ref_set else n0
+            r_a = ra(rid).sum() if rid in ref_set else n0
+            aggs += [
+                b_e.alias(f"{rid}|base_eligible"), r_e.alias(f"{rid}|reform_eligible"),
+                b_a.alias(f"{rid}|base_cost"), r_a.alias(f"{rid}|reform_cost"),
+                gain.sum().cast(pl.Int64).alias(f"{rid}|gainers"), lose.sum().cast(pl.Int64).alias(f"{rid}|losers"),
+            ]  # fmt: skip
+        else:  # identical outputs on both sides
+            aggs += [
+                b_e.alias(f"{rid}|base_eligible"), b_e.alias(f"{rid}|reform_eligible"),
+                b_a.alias(f"{rid}|base_cost"), b_a.alias(f"{rid}|reform_cost"),
+                n0.alias(f"{rid}|gainers"), n0.alias(f"{rid}|losers"),
+            ]  # fmt: skip
+    # TOTAL per person: only the changed rules can move a person's total, so the differences are summed
+    # over those alone; costs are the sums of the per-rule costs (added after aggregation).
+    ch = [rid for rid in rule_ids if rid in changed]
+    any_b = pl.any_horizontal([be(rid) for rid in base_ids]) if base_ids else false
+    any_r = pl.any_horizontal([re_(rid) for rid in ref_ids]) if ref_ids else false
+    if ch:
+        d_amt = pl.sum_horizontal([ra(rid) - ba(rid) for rid in ch])
+        d_n = pl.sum_horizontal([re_(rid).cast(pl.Int32) - be(rid).cast(pl.Int32) for rid in ch])
+        gain_t = ((d_amt > 0) | ((d_amt == 0) & (d_n > 0))).sum().cast(pl.Int64)
+        lose_t = ((d_amt < 0) | ((d_amt == 0) & (d_n < 0))).sum().cast(pl.Int64)
+    else:
+        gain_t = lose_t = n0
     aggs += [
-        (nb > 0).sum().cast(pl.Int64).alias("TOTAL|base_eligible"),
-        (nr > 0).sum().cast(pl.Int64).alias("TOTAL|reform_eligible"),
-        tb.sum().alias("TOTAL|base_cost"),
-        tr.sum().alias("TOTAL|reform_cost"),
-        ((tr > tb) | ((tr == tb) & (nr > nb))).sum().cast(pl.Int64).alias("TOTAL|gainers"),
-        ((tr < tb) | ((tr == tb) & (nr < nb))).sum().cast(pl.Int64).alias("TOTAL|losers"),
+        any_b.sum().cast(pl.Int64).alias("TOTAL|base_eligible"),
+        any_r.sum().cast(pl.Int64).alias("TOTAL|reform_eligible"),
+        gain_t.alias("TOTAL|gainers"),
+        lose_t.alias("TOTAL|losers"),
     ]
-    lf = prepared.lazy().with_columns(s1b + s1r).select([*(pl.col(b) for b in by), *outs_b, *outs_r])
-    wide = (lf.group_by(list(by)).agg(aggs) if by else lf.select(aggs)).collect()
+    # materialise the per-person outputs once, then aggregate (aggregating over the lazy outputs would let
+    # the optimiser inline every output expression into each aggregation that reads it)
+    outputs = lf.collect(optimizations=_OPT).lazy()
+    wide = (outputs.group_by(list(by)).agg(aggs) if by else outputs.select(aggs)).collect()
+    wide = wide.with_columns(
+        pl.sum_horizontal([pl.col(f"{rid}|base_cost") for rid in rule_ids]).alias("TOTAL|base_cost"),
+        pl.sum_horizontal([pl.col(f"{rid}|reform_cost") for rid in rule_ids]).alias("TOTAL|reform_cost"),
+    )
     table = _long(wide, list(by), [*rule_ids, "TOTAL"])
     return ReformResult(baseline, reformed, day, tuple(by), table)
 
 
-def _money_outputs(plan: BatchPlan, prefix: str) -> list[pl.Expr]:
-    _s1, outs = plan.expressions(prefix=prefix)
-    keep = {prefix + col_name(r.id, w) for r in plan.compiled.ruleset.rules for w in ("eligible", "amount")}
-    return [o for o in outs if o.meta.output_name() in keep]
+def changed_rules(base: CompiledRuleSet, reformed: CompiledRuleSet) -> set[str]:
+    """Rules whose outputs can differ between the two compiled sets (same evaluation date).
+
+    A rule is unchanged when its document text is identical, it is in force on both sides, every parameter
+    it reads has the same value on the date, the attribute catalogue is the same, and no rule its
+    eligibility depends on through exclusions (winners, not-together partners) changed."""
+    b_rs, r_rs = base.ruleset, reformed.ruleset
+    b_doc = {str(r.get("id")): r for r in b_rs.document.get("rules", []) if isinstance(r, Mapping)}
+    r_doc = {str(r.get("id")): r for r in r_rs.document.get("rules", []) if isinstance(r, Mapping)}
+    all_ids = [r.id for r in b_rs.rules] + [r.id for r in r_rs.rules]
+    if b_rs.document.get("attributes") != r_rs.document.get("attributes"):
+        return set(all_ids)
+    changed: set[str] = set()
+    for rid in dict.fromkeys(all_ids):
+        b, r = b_rs.rules_by_id.get(rid), r_rs.rules_by_id.get(rid)
+        if b is None or r is None or b_doc.get(rid) != r_doc.get(rid) or b.position != r.position:
+            changed.add(rid)
+            continue
+        if base.in_force[rid] != reformed.in_force[rid]:
+            changed.add(rid)
+            continue
+        for name in b.parameters:
+            pb, pr = base.params.get(name), reformed.params.get(name)
+            if (pb.value if pb else None) != (pr.value if pr else None):
+                changed.add(rid)
+                break
+    deps: dict[str, set[str]] = {}
+    for c in (base, reformed):
+        for rid, winners in c.override_winners.items():
+            deps.setdefault(rid, set()).update(winners)
+        for group in c.together_groups:
+            for rid in group:
+                deps.setdefault(rid, set()).update(g for g in group if g != rid)
+    grew = True
+    while grew:
+        grew = False
+        for rid, ds in deps.items():
+            if rid not in changed and ds & changed:
+                changed.add(rid)
+                grew = True
+    return changed
 
 
 def _prepare_union(df: pl.DataFrame, a: BatchPlan, b: BatchPlan, by: Sequence[str]) -> pl.DataFrame:
