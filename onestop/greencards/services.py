@@ -236,6 +236,7 @@ _TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "reinstate": ((CardStatus.SUSPENDED,), CardStatus.ACTIVE, events.CARD_REINSTATE),
     "revoke": ((CardStatus.ACTIVE, CardStatus.SUSPENDED), CardStatus.REVOKED, events.CARD_REVOKE),
     "replace": ((CardStatus.ACTIVE,), CardStatus.REPLACED, events.CARD_REISSUE),
+    "supersede": ((CardStatus.ACTIVE, CardStatus.SUSPENDED), CardStatus.REPLACED, events.CARD_SUPERSEDE),
     "expire": ((CardStatus.ACTIVE, CardStatus.SUSPENDED), CardStatus.EXPIRED, events.CARD_EXPIRE),
 }
 
@@ -306,7 +307,8 @@ def card_reissue(*, card: GreenCard, reason: str, actor: User) -> GreenCard:
     return new
 
 
-def card_renew(*, card: GreenCard, valid_until: date, actor: User | None = None) -> GreenCard:
+def card_renew(*, card: GreenCard, valid_until: date, actor: User | None = None,
+               certificate_ref: str | None = None) -> GreenCard:
     """Certification renewed: same card id, new validity, a fresh token from the active key."""
     if not _may_manage(actor):
         raise NotFound(_("绿卡不存在，或您无权访问。"))
@@ -318,7 +320,8 @@ def card_renew(*, card: GreenCard, valid_until: date, actor: User | None = None)
                                 valid_until=valid_until)
         changed = GreenCard.objects.filter(pk=card.pk, status__in=CURRENT_CARD_STATES,
                                            valid_until=card.valid_until).update(
-            valid_until=valid_until, token=token, signing_key=key)
+            valid_until=valid_until, token=token, signing_key=key,
+            certificate_ref=(certificate_ref if certificate_ref is not None else card.certificate_ref)[:32])
         if changed != 1:
             raise TransitionNotAllowed(_("绿卡状态已被他人更改，请刷新后重试。"))
         audit_record(action=events.CARD_RENEW, actor=actor, obj=card,
@@ -327,6 +330,33 @@ def card_renew(*, card: GreenCard, valid_until: date, actor: User | None = None)
         _notify_status(card, _("您的人才绿卡已续期"), _("有效期延至 %(d)s。") % {"d": valid_until.isoformat()})
     card.refresh_from_db()
     return card
+
+
+def card_for_certification(*, holder: User, card_class: str, valid_from: date, valid_until: date,
+                           certificate_ref: str, actor: User | None = None) -> GreenCard:
+    """Certification granted (or renewed): the holder's card follows the newest certificate.
+
+    No current card → issue one. The same class and an active card → renew it (longer validity, same card id). A
+    different class, or a suspended card → the old card is superseded (stops verifying at once) and a new card of
+    the new class is issued."""
+    if not _may_manage(actor):
+        raise NotFound(_("页面不存在，或您无权访问。"))
+    current = GreenCard.objects.filter(holder=holder, status__in=CURRENT_CARD_STATES).first()
+    if current is None:
+        return card_issue(holder=holder, card_class=card_class, valid_from=valid_from, valid_until=valid_until,
+                          actor=actor, certificate_ref=certificate_ref)
+    if current.card_class == card_class and current.status == CardStatus.ACTIVE:
+        if valid_until > current.valid_until:
+            return card_renew(card=current, valid_until=valid_until, actor=actor, certificate_ref=certificate_ref)
+        GreenCard.objects.filter(pk=current.pk).update(certificate_ref=certificate_ref[:32])
+        current.certificate_ref = certificate_ref[:32]
+        return current
+    with transaction.atomic():
+        old = _change_status(current, action="supersede", actor=actor,
+                             reason=_("人才认定层次变更，已换发新卡（%(ref)s）。") % {"ref": certificate_ref})
+        return card_issue(holder=holder, card_class=card_class, valid_from=valid_from, valid_until=valid_until,
+                          actor=actor, certificate_ref=certificate_ref, replaces=old, photo=old.photo,
+                          is_demo=old.is_demo)
 
 
 def cards_expire(*, today: date | None = None) -> int:

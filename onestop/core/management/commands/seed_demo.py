@@ -21,6 +21,7 @@ from onestop.core.demo import accounts as demo
 from onestop.core.demo import synthetic
 from onestop.core.models import Announcement, Department, PartnerOrganization, RoleAssignment, User
 from onestop.employers.models import Enterprise
+from onestop.greencards.demo import seed_demo_greencards
 from onestop.talents.models import TalentProfile
 from onestop.workflow.sample import seed_demo_workflows
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             created = self.seed_talents(rng, opts["talents"], enterprises)
             self.seed_announcements()
             seed_demo_workflows()
+            seed_demo_greencards(password_hash=self.password_hash)
             audit_record(action="demo.seed", detail={"talents_created": created, "enterprises": len(enterprises)})
         self.stdout.write(self.style.SUCCESS(
             f"demo data ready: {Department.objects.count()} departments, {Enterprise.objects.count()} employers, "
