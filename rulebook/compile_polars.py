@@ -357,8 +357,9 @@ def _range(
     if lo is None and hi is None:
         return _known(ctx, x, x_node, True)
     if lo is not None and lo == hi:
-        return x == _raw(vt, lo)
-    parts = []
+        eq: pl.Expr = x == _raw(vt, lo)
+        return eq
+    parts: list[pl.Expr] = []
     if lo is not None:
         parts.append(x >= _raw(vt, lo))
     if hi is not None:
@@ -1047,7 +1048,7 @@ def _convert(df: pl.DataFrame, name: str, vt: VType) -> pl.Expr:
             return col.cast(I64)
         raise _bad_type(name, dtype, vt)
     if kind == "decimal":
-        factor = 10**vt.scale
+        factor = int(10**vt.scale)
         if dtype.is_integer():
             return col.cast(I64) * factor
         if dtype.is_float() or isinstance(dtype, pl.Decimal):

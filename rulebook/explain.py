@@ -12,9 +12,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from rulebook.model import (
     AllOf,
@@ -445,28 +445,74 @@ def _table_nodes(d: _Describer, rule: DecisionTable, o: RuleOutcome) -> ExplainN
     )
 
 
-@dataclass(slots=True)
-class Explanation:
-    """The explanation of a whole :class:`~rulebook.interpret.Result` (or one rule of it)."""
+class _LazyRules(Sequence[RuleExplanation]):
+    """The per-rule explanations, each built on first access (and then kept)."""
 
-    as_of: str
-    ruleset: str
-    version: str
-    rules: list[RuleExplanation]
-    lang: str = "zh"
+    def __init__(self, result: Result, outcomes: list[RuleOutcome], lang: str) -> None:
+        self._result = result
+        self._outcomes = outcomes
+        self._lang = lang
+        self._built: list[RuleExplanation | None] = [None] * len(outcomes)
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
+
+    @overload
+    def __getitem__(self, i: int) -> RuleExplanation: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[RuleExplanation]: ...
+
+    def __getitem__(self, i: int | slice) -> RuleExplanation | list[RuleExplanation]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        got = self._built[i]
+        if got is None:
+            got = self._built[i] = explain_rule(self._result, self._outcomes[i], self._lang)
+        return got
+
+
+class Explanation:
+    """The explanation of a whole :class:`~rulebook.interpret.Result` (or one rule of it).
+
+    Cheap to obtain: the interpreter has already recorded every node's value, and the tree of each rule
+    (texts, inputs, actual/required values) is materialised when :attr:`rules` is first read
+    (``to_dict``, ``render`` and iteration read it)."""
+
+    __slots__ = ("_rules", "_total", "as_of", "lang", "ruleset", "version")
+
+    def __init__(
+        self, as_of: str, ruleset: str, version: str, rules: Sequence[RuleExplanation], lang: str = "zh",
+        total_amount: int | None = None,
+    ) -> None:  # fmt: skip
+        self.as_of = as_of
+        self.ruleset = ruleset
+        self.version = version
+        self.lang = lang
+        self._rules = rules
+        self._total = total_amount
 
     @classmethod
     def build(cls, result: Result, rule_id: str | None = None, lang: str = "zh") -> Explanation:
         c = result.compiled
         outcomes = [result.outcomes[rule_id]] if rule_id else list(result.outcomes.values())
         return cls(
-            c.as_of.isoformat(), c.ruleset.id, c.ruleset.version,
-            [explain_rule(result, o, lang) for o in outcomes], lang,
+            c.as_of.isoformat(), c.ruleset.id, c.ruleset.version, _LazyRules(result, outcomes, lang), lang,
+            sum(o.amount for o in outcomes),
         )  # fmt: skip
 
     @property
+    def rules(self) -> Sequence[RuleExplanation]:
+        """Per-rule explanations (built on access)."""
+        return self._rules
+
+    @property
     def total_amount(self) -> int:
-        return sum(r.amount for r in self.rules)
+        if self._total is not None:
+            return self._total
+        return sum(r.amount for r in self._rules)
 
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
         return {

@@ -509,7 +509,7 @@ def cond_fn(c: CompiledRuleSet, node: Cond) -> CFn:
         f = value_fn(c, node.value)
 
         def truth(r: Row, v: Vals) -> bool | None:
-            res = f(r, v)
+            res: bool | None = f(r, v)
             v[nid] = res
             return res
 

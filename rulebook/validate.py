@@ -203,7 +203,7 @@ def _covers(a: Any, b: Any) -> bool:
         return bool(b[1] <= a[1])
     if a[0] == "iv" and b[0] == "set":
         return all((a[1] is None or x >= a[1]) and (a[2] is None or x <= a[2]) for x in b[1])
-    return a[0] == "opaque" and b[0] == "opaque" and a[1] == b[1]
+    return bool(a[0] == "opaque" and b[0] == "opaque" and a[1] == b[1])
 
 
 def _empty(region: Any) -> bool:

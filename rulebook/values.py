@@ -57,7 +57,7 @@ def round_div(n: int, d: int) -> int:
 def rescale(value: int, from_scale: int, to_scale: int) -> int:
     """Change the decimal scale of a scaled integer; shrinking rounds half away from zero."""
     if to_scale >= from_scale:
-        return value * 10 ** (to_scale - from_scale)
+        return value * int(10 ** (to_scale - from_scale))
     return round_div(value, 10 ** (from_scale - to_scale))
 
 

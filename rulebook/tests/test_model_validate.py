@@ -85,7 +85,7 @@ def test_exclusion_cycles_and_unknown_rules() -> None:
 
 
 def test_band_overlap_and_gap() -> None:
-    rule = {"id": "s", "kind": "scored_table", "threshold": 1, "indicators": [
+    rule: dict[str, Any] = {"id": "s", "kind": "scored_table", "threshold": 1, "indicators": [
         {"id": "i", "input": {"attr": "age"}, "bands": [
             {"lt": 10, "points": 0}, {"gte": 10, "lte": 20, "points": 1}, {"gte": 20, "lt": 30, "points": 2},
             {"gt": 30, "points": 3}]}]}  # fmt: skip

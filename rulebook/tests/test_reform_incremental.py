@@ -67,7 +67,7 @@ def naive(base: RuleSet, reformed: RuleSet, df: pl.DataFrame, as_of: dt.date) ->
 @given(persons=st.lists(TALENT_PERSON, min_size=1, max_size=20))
 def test_incremental_reform_equals_naive(reform: dict[str, Any], persons: list[dict[str, Any]]) -> None:
     as_of = dt.date(2024, 8, 1)
-    df = pl.DataFrame(persons, schema=TALENT_SCHEMA, orient="row")
+    df = pl.DataFrame(persons, schema=TALENT_SCHEMA, orient="row")  # type: ignore[arg-type]
     reformed = Reform.from_dict(reform).apply(TALENT)
     res = simulate_reform(TALENT, reformed, df, as_of=as_of)
     want = naive(TALENT, reformed, df, as_of)
