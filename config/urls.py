@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("workflow/", include("onestop.workflow.urls")),
+    path("policies/", include("onestop.policies.urls")),
+    path("talent/", include("onestop.talents.urls")),
     path("greencards/", include("onestop.greencards.urls")),
     path(".well-known/greencard/", include((well_known_urlpatterns, "greencard_public"))),
     path("", include("onestop.core.urls")),

@@ -205,8 +205,8 @@ def registry_frame(*, as_of: date, profile_ids: Iterable[int] | None = None) -> 
         "profile_id", "start_date", "contract_type", "monthly_salary_fen", "confirmed_at")),
         schema={"person_id": pl.Int64, "start": pl.Date, "contract": pl.String, "salary": pl.Int64,
                 "confirmed_at": pl.Datetime(time_zone="UTC")}, orient="row")
-    ins = pl.DataFrame(list(scoped(SocialInsuranceMonth.objects.filter(month__lte=as_of)).values_list(
-        "profile_id", flat=True)), schema={"person_id": pl.Int64}, orient="row")
+    ins = pl.DataFrame([(pk,) for pk in scoped(SocialInsuranceMonth.objects.filter(month__lte=as_of)).values_list(
+        "profile_id", flat=True)], schema={"person_id": pl.Int64}, orient="row")
     homes = pl.DataFrame(list(scoped(HomeOwnership.objects.all()).values_list("profile_id", "city")),
                          schema={"person_id": pl.Int64, "city": pl.String}, orient="row")
     fam = pl.DataFrame(list(scoped(FamilyMember.objects.all()).values_list("profile_id", "relation")),
