@@ -227,7 +227,69 @@ def _row_issues(rule: DecisionTable) -> list[Issue]:
             if all(_covers(a, b) for a, b in zip(earlier.regions, row.regions, strict=True)):
                 issues.append(make_issue(IssueCode.UNREACHABLE_ROW, row.path, row=i + 1))
                 break
+        else:
+            union = _covered_by_union(rule, j)
+            if union:
+                issues.append(
+                    make_issue(IssueCode.UNREACHABLE_ROW, row.path, row=", ".join(str(i + 1) for i in union))
+                )
     return issues
+
+
+def _covered_by_union(rule: DecisionTable, j: int) -> list[int]:
+    """Earlier rows that together cover row ``j`` along one column, each covering it on every other column
+    (e.g. ``age < 30`` then ``age >= 30`` make a later ``age >= 18`` row unreachable). Returns their indices,
+    or ``[]`` if no such union exists. A ``-`` cell of row ``j`` in that column also matches a missing value,
+    which no test matches, so only columns where row ``j`` has a test are considered."""
+    row = rule.rows[j]
+    for k, target in enumerate(row.regions):
+        if target[0] not in ("iv", "set"):
+            continue
+        parts: list[tuple[int, Any]] = []
+        for i in range(j):
+            regions = rule.rows[i].regions
+            others = all(
+                _covers(a, b) for m, (a, b) in enumerate(zip(regions, row.regions, strict=True)) if m != k
+            )
+            if others and regions[k][0] in ("iv", "set"):
+                parts.append((i, regions[k]))
+        if len(parts) > 1 and _union_covers([p for _i, p in parts], target):
+            return [i for i, _p in parts]
+    return []
+
+
+def _union_covers(parts: list[Any], target: Any) -> bool:
+    """Whether the union of interval/set regions covers ``target`` (integers, inclusive bounds)."""
+    points: set[Any] = set()
+    ivs: list[tuple[int | None, int | None]] = []
+    for p in parts:
+        if p[0] == "set":
+            points |= set(p[1])
+        else:
+            ivs.append((p[1], p[2]))
+
+    def in_ivs(x: Any) -> bool:
+        return any((lo is None or x >= lo) and (hi is None or x <= hi) for lo, hi in ivs)
+
+    if target[0] == "set":
+        return all(x in points or (isinstance(x, int) and not isinstance(x, bool) and in_ivs(x)) for x in target[1])
+    lo, hi = target[1], target[2]
+    ivs += [(x, x) for x in points if isinstance(x, int) and not isinstance(x, bool)]
+    # sweep from the target's lower end: every integer up to its upper end must be in some interval
+    pos = lo  # the smallest value not yet known to be covered (None = -infinity)
+    while True:
+        reach: int | None | str = "none"
+        for a, b in ivs:
+            if a is None or (pos is not None and a <= pos):
+                if b is None:
+                    return True
+                if reach == "none" or (isinstance(reach, int) and b > reach):
+                    reach = b
+        if reach == "none" or not isinstance(reach, int) or (pos is not None and reach < pos):
+            return False
+        if hi is not None and reach >= hi:
+            return True
+        pos = reach + 1
 
 
 def _parameter_issues(rs: RuleSet, as_of: dt.date) -> list[Issue]:

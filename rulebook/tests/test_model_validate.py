@@ -135,3 +135,26 @@ def test_schema_is_shipped_and_names_the_kinds() -> None:
         assert word in text
     doc = json.loads((EXAMPLES / "talent_2024.json").read_text(encoding="utf-8"))
     assert set(doc) <= set(s["properties"])
+
+
+def test_unreachable_row_covered_by_a_union_of_earlier_rows() -> None:
+    def table(rows: list[Any]) -> dict[str, Any]:
+        return {"id": "t", "kind": "decision_table", "inputs": [{"id": "a", "value": {"attr": "age"}},
+                {"id": "e", "value": {"attr": "edu"}}], "rows": rows}  # fmt: skip
+
+    bands = [{"cells": [{"<": 30}, "-"], "tier": "A"}, {"cells": [{"between": [30, 40]}, "-"], "tier": "B"},
+             {"cells": [{">": 40}, "-"], "tier": "C"}]  # fmt: skip
+    found = issues_of(with_rule(table([*bands, {"cells": [{">=": 18}, {"==": "硕士"}], "tier": "D"}])))
+    assert ("unreachable_row", "$.rules[1].rows[3]") in found
+    # a "-" cell also matches a missing age, which no band matches: reachable
+    found = issues_of(with_rule(table([*bands, {"cells": ["-", {"==": "硕士"}], "tier": "D"}])))
+    assert ("unreachable_row", "$.rules[1].rows[3]") not in found
+    # a gap (41 is not covered) keeps the row reachable
+    gap = [bands[0], bands[1], {"cells": [{">": 41}, "-"], "tier": "C"}]
+    assert ("unreachable_row", "$.rules[1].rows[3]") not in issues_of(
+        with_rule(table([*gap, {"cells": [{">=": 18}, "-"], "tier": "D"}]))
+    )
+    # enum members: 本科 then 硕士 cover {本科, 硕士}
+    enum_rows = [{"cells": ["-", {"==": "本科"}], "tier": "A"}, {"cells": ["-", {"in": ["硕士"]}], "tier": "B"},
+                 {"cells": [{">=": 18}, {"in": ["本科", "硕士"]}], "tier": "C"}]  # fmt: skip
+    assert ("unreachable_row", "$.rules[1].rows[2]") in issues_of(with_rule(table(enum_rows)))
