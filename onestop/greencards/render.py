@@ -49,7 +49,7 @@ def _photo_reader(card: GreenCard) -> Any:
         return None
 
 
-def card_pdf(card: GreenCard) -> bytes:
+def card_pdf(card: GreenCard, *, compress: bool = True) -> bytes:
     """A credit-card-sized card (85.6 × 54 mm, ISO/IEC 7810 ID-1) on one page: photo, name, class, validity, QR."""
     from reportlab.lib.colors import HexColor, black, white
     from reportlab.lib.units import mm
@@ -58,7 +58,7 @@ def card_pdf(card: GreenCard) -> bytes:
     _register_font()
     width, height = 85.6 * mm, 54 * mm
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1 if compress else 0)
     pdf.setTitle(_("人才绿卡"))
     pdf.setAuthor(_("郑州航空港区 人才一站式服务平台"))
     green = HexColor("#1e7d45")
