@@ -61,23 +61,6 @@ def policy_list(request: HttpRequest, q: str = "", category: str = "", audience:
     return [_policy_out(p) for p in qs[:200]]
 
 
-@router.get("/{code}", summary="政策详情 / A published policy with readable conditions and history")
-def policy_detail(request: HttpRequest, code: str) -> dict[str, Any]:
-    try:
-        policy, version, history = selectors.policy_public_detail(code=code)
-    except NotFound:
-        raise Http404
-    views = rules.rule_views(version.document)
-    return {
-        "code": policy.code, "title": policy.title, "summary": policy.summary, "legal_reference": policy.legal_reference,
-        "illustrative": version.has_illustrative, "illustrative_notes": version.illustrative_notes,
-        "rules": [{"id": v.id, "title": v.title, "legal": v.legal, "rows": v.rows} for v in views],
-        "parameters": rules.parameter_rows(version.document, as_of=wd.today()),
-        "versions": [{"number": v.number, "status": v.status, "effective_from": v.effective_from,
-                      "effective_to": v.effective_to} for v in history],
-    }
-
-
 @router.post("/calculate", auth=None, summary="政策计算器（匿名）/ Calculator from a short form")
 def calculate_anonymous(request: HttpRequest, payload: CalculatorIn) -> dict[str, Any]:
     facts = payload.dict()
@@ -93,3 +76,20 @@ def calculate_me(request: HttpRequest) -> dict[str, Any]:
     if facts is None:
         raise Http404
     return calculate(facts=facts, as_of=wd.today()).as_dict()
+
+
+@router.get("/{code}", summary="政策详情 / A published policy with readable conditions and history")
+def policy_detail(request: HttpRequest, code: str) -> dict[str, Any]:
+    try:
+        policy, version, history = selectors.policy_public_detail(code=code)
+    except NotFound:
+        raise Http404
+    views = rules.rule_views(version.document)
+    return {
+        "code": policy.code, "title": policy.title, "summary": policy.summary, "legal_reference": policy.legal_reference,
+        "illustrative": version.has_illustrative, "illustrative_notes": version.illustrative_notes,
+        "rules": [{"id": v.id, "title": v.title, "legal": v.legal, "rows": v.rows} for v in views],
+        "parameters": rules.parameter_rows(version.document, as_of=wd.today()),
+        "versions": [{"number": v.number, "status": v.status, "effective_from": v.effective_from,
+                      "effective_to": v.effective_to} for v in history],
+    }

@@ -61,6 +61,14 @@ def policy_public_detail(*, code: str) -> tuple[Policy, PolicyVersion, list[Poli
     return policy, current, history
 
 
+def _denied(user: User, action: str, object_type: str, object_id: str) -> None:
+    """A forbidden object answers like a missing one, and the attempt is recorded."""
+    from onestop.core.audit import audit_record
+    from onestop.core.choices import AuditResult
+
+    audit_record(action=action, actor=user, object_type=object_type, object_id=object_id, result=AuditResult.DENIED)
+
+
 def policies_for_editor(*, user: User) -> QuerySet[Policy]:
     if not has_capability(user, Capability.POLICY_EDIT):
         return Policy.objects.none()
@@ -71,6 +79,7 @@ def policies_for_editor(*, user: User) -> QuerySet[Policy]:
 def policy_for_editor(*, user: User, code: str) -> Policy:
     policy = policies_for_editor(user=user).filter(code=code).first()
     if policy is None:
+        _denied(user, "policy.version.start", "policies.policy", code)
         raise NotFound(_("政策不存在，或您无权访问。"))
     return policy
 
@@ -80,6 +89,7 @@ def version_for_editor(*, user: User, version_id: int) -> PolicyVersion:
                                                     "published_by")
                .filter(pk=version_id, policy__in=policies_for_editor(user=user)).first())
     if version is None:
+        _denied(user, "policy.version.open", "policies.policyversion", str(version_id))
         raise NotFound(_("政策版本不存在，或您无权访问。"))
     return version
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from onestop.core.exceptions import NotFound, ValidationFailed
+from onestop.core.exceptions import Conflict, NotFound, ValidationFailed
 from onestop.core.models import AuditEvent
 from onestop.core.tests.factories import DepartmentFactory, EnterpriseFactory, StaffFactory, TalentFactory
 from onestop.talents import services
@@ -175,7 +175,7 @@ def test_models_carry_invariants(talent):
     from django.db import IntegrityError, transaction
 
     services.family_add(actor=talent, relation="spouse", name="甲")
-    with pytest.raises(Exception), transaction.atomic():
+    with pytest.raises(Conflict), transaction.atomic():
         services.family_add(actor=talent, relation="spouse", name="乙")
     with pytest.raises(IntegrityError), transaction.atomic():
         SocialInsuranceMonth.objects.bulk_create([SocialInsuranceMonth(profile=talent.talent_profile,
