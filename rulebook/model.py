@@ -833,6 +833,8 @@ class _Parser:
             except ValueError:
                 raise self.fail(IssueCode.TYPE_MISMATCH, path, detail=f"{raw!r} is not a number") from None
             expected = number_type(decimal_places(d))
+            if expected.kind == "int" and not isinstance(raw, int):  # "0", "2.0" next to a decimal
+                return Const(self.next_id(), path, expected, int(d))
         return Const(self.next_id(), path, expected, self.literal(raw, expected, path))
 
     # ---- values

@@ -272,13 +272,15 @@ def _union_covers(parts: list[Any], target: Any) -> bool:
         return any((lo is None or x >= lo) and (hi is None or x <= hi) for lo, hi in ivs)
 
     if target[0] == "set":
-        return all(x in points or (isinstance(x, int) and not isinstance(x, bool) and in_ivs(x)) for x in target[1])
+        return all(
+            x in points or (isinstance(x, int) and not isinstance(x, bool) and in_ivs(x)) for x in target[1]
+        )
     lo, hi = target[1], target[2]
     ivs += [(x, x) for x in points if isinstance(x, int) and not isinstance(x, bool)]
     # sweep from the target's lower end: every integer up to its upper end must be in some interval
     pos = lo  # the smallest value not yet known to be covered (None = -infinity)
     while True:
-        reach: int | None | str = "none"
+        reach: int | str | None = "none"
         for a, b in ivs:
             if a is None or (pos is not None and a <= pos):
                 if b is None:
