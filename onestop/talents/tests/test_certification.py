@@ -150,7 +150,7 @@ def test_access_rules_answer_404_and_are_audited(setup, login):
     assert login(s["housing"], otp=True).get(f"/talent/documents/{s['document'].pk}/download/").status_code == 404
     with pytest.raises(NotFound):
         cert.certification_decide(application=application, actor=s["housing"], action="approve")
-    assert login(other_employer).get("/api/v1/talents/certifications/%d" % application.pk).status_code == 404
+    assert login(other_employer).get(f"/api/v1/talents/certifications/{application.pk}").status_code == 404
 
 
 def test_employer_applies_only_for_its_own_employee(setup):
