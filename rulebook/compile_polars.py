@@ -13,6 +13,8 @@ comparison of the date column with precomputed boundary dates.
 
 from __future__ import annotations
 
+import math
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +55,7 @@ from rulebook.model import (
     Value,
     VType,
 )
-from rulebook.values import DATE_FUNCTIONS, MAX_DAY, MIN_DAY, days_to_date, round_div
+from rulebook.values import DATE_FUNCTIONS, MAX_DAY, MIN_DAY, days_to_date, float_to_scaled, round_div
 
 I64 = pl.Int64
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -77,6 +79,7 @@ class Profile:
 
     nulls: frozenset[str]
     signed: frozenset[str]
+    floats: frozenset[str] = frozenset()  # decimal attributes kept as their float input (see prepare)
 
 
 class _Ctx:
@@ -98,6 +101,11 @@ class _Ctx:
 
     def attr_nullable(self, name: str) -> bool:
         return self.profile is None or name in self.profile.nulls
+
+    def raw_float(self, node: Value) -> bool:
+        """A decimal attribute held as its float input (comparisons fold to float thresholds)."""
+        p = self.profile
+        return p is not None and isinstance(node, AttrRef) and node.name in p.floats
 
     def attr_nonneg(self, name: str) -> bool:
         p = self.profile
@@ -214,6 +222,8 @@ def value_expr(ctx: _Ctx | CompiledRuleSet, node: Value) -> pl.Expr:
     if isinstance(node, AttrRef):
         if node.type.kind in ("enum", "ordered_enum"):
             return pl.col(node.name).cast(I64)  # physical codes may be narrow: widen for arithmetic
+        if ctx.raw_float(node):
+            return _scaled_from_float(pl.col(node.name), node.type.scale)
         return pl.col(node.name)
     if isinstance(node, Const | ParamRef | AsOf):
         return ctx.lit(node.type, const_value(c, node))
@@ -367,6 +377,78 @@ def _range(
     return parts[0] if len(parts) == 1 else parts[0] & parts[1]
 
 
+def _scaled_from_float(col: pl.Expr, scale: int) -> pl.Expr:
+    """``sign(x)·floor(|x|·10^scale + 0.5)`` in float64 then Int64 (values.float_to_scaled, bit for bit)."""
+    f = col.cast(pl.Float64)
+    mag = (f.abs() * float(10**scale) + 0.5).floor().cast(I64)
+    return pl.when(f < 0).then(-mag).otherwise(mag)
+
+
+def _fkey(x: float) -> int:
+    b: int = struct.unpack("<q", struct.pack("<d", x))[0]
+    return b if b >= 0 else -(b & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+def _ffrom(k: int) -> float:
+    bits = k if k >= 0 else (-k) | (1 << 63)
+    x: float = struct.unpack("<d", struct.pack("<Q", bits))[0]
+    return x
+
+
+def _float_threshold(k: int, scale: int) -> float | None:
+    """The smallest float ``x`` with ``float_to_scaled(x) >= k`` (monotone in ``x``), over the data range
+    accepted by prepare (``|x|·10^scale < 2^62``); ``-inf``/``None`` when every/no value qualifies."""
+    top = float(2**62) / float(10**scale)
+    if float_to_scaled(-top, scale) >= k:
+        return -math.inf
+    if float_to_scaled(top, scale) < k:
+        return None
+    lo, hi = _fkey(-top), _fkey(top)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if float_to_scaled(_ffrom(mid), scale) >= k:
+            hi = mid
+        else:
+            lo = mid + 1
+    return _ffrom(lo)
+
+
+def _float_range(ctx: _Ctx, node: AttrRef, factor: int, lo: int | None, hi: int | None) -> pl.Expr:
+    """``lo <= scaled(x)·factor <= hi`` on a decimal attribute held as floats: two float comparisons with
+    thresholds found once in Python with the exact conversion (no per-row conversion)."""
+    scale = node.type.scale
+    lo_s = None if lo is None else -((-lo) // factor)  # ceil
+    hi_s = None if hi is None else hi // factor
+    x = pl.col(node.name)
+    parts: list[pl.Expr] = []
+    if lo_s is not None:
+        t = _float_threshold(lo_s, scale)
+        if t is None:
+            return _known(ctx, x, node, False)
+        if t != -math.inf:
+            parts.append(x >= t)
+    if hi_s is not None:
+        t = _float_threshold(hi_s + 1, scale)
+        if t == -math.inf:
+            return _known(ctx, x, node, False)
+        if t is not None:
+            parts.append(x < t)
+    if not parts:
+        return _known(ctx, x, node, True)
+    return parts[0] if len(parts) == 1 else parts[0] & parts[1]
+
+
+def _int_test(ctx: _Ctx, node: Value, lo: int | None, hi: int | None) -> pl.Expr:
+    """``lo <= node <= hi`` for an integral value with integer bounds, in the cheapest exact form."""
+    if ctx.raw_float(node):
+        assert isinstance(node, AttrRef)
+        return _float_range(ctx, node, 1, lo, hi)
+    if isinstance(node, Scale) and node.factor > 0 and ctx.raw_float(node.child):
+        assert isinstance(node.child, AttrRef)
+        return _float_range(ctx, node.child, node.factor, lo, hi)
+    return _range(ctx, node, _leaf_operand(ctx, node), lo, hi, node.type, _domain(node))
+
+
 def _date_fold(ctx: _Ctx, fn_node: DateFn, vlo: int | None, vhi: int | None) -> pl.Expr | None:
     """``vlo <= f(x) <= vhi`` for a date function with one constant argument, as a range test on ``x``
     (boundary dates found once in Python with the exact calendar functions, 29 February included)."""
@@ -493,10 +575,9 @@ def cond_expr(ctx: _Ctx | CompiledRuleSet, node: Cond) -> pl.Expr:
                     folded = _date_fold(ctx, left, *_cmp_interval(op, k))
                     if folded is not None:
                         return folded
-            x = _leaf_operand(ctx, left)
             if op == "!=":
-                return ~_range(ctx, left, x, k, k, left.type, _domain(left))
-            return _range(ctx, left, x, *_cmp_interval(op, k), left.type, _domain(left))
+                return ~_int_test(ctx, left, k, k)
+            return _int_test(ctx, left, *_cmp_interval(op, k))
         le, re_ = value_expr(ctx, left), value_expr(ctx, right)
         return {
             "==": le == re_, "!=": le != re_, "<": le < re_, "<=": le <= re_, ">": le > re_, ">=": le >= re_,
@@ -534,8 +615,7 @@ def cond_expr(ctx: _Ctx | CompiledRuleSet, node: Cond) -> pl.Expr:
                     folded = _date_fold(ctx, node.value, lo_i, hi_i)
                     if folded is not None:
                         return folded
-                x = _leaf_operand(ctx, node.value)
-                return _range(ctx, node.value, x, lo_i, hi_i, node.value.type, _domain(node.value))
+                return _int_test(ctx, node.value, lo_i, hi_i)
         x = value_expr(ctx, node.value)
         lo_e, hi_e = value_expr(ctx, node.lo), value_expr(ctx, node.hi)
         a = (lo_e <= x) if node.lo_incl else (lo_e < x)
@@ -820,10 +900,15 @@ class BatchPlan:
         column (and the first bad row) on a missing column, a wrong type or a value outside an enumeration.
         """
         exprs = []
-        for name, vt in self.columns.items():
+        for name in self.columns:
             if name not in df.columns:
                 raise DataError([make_issue(IssueCode.DATA_MISSING_COLUMN, f"column {name}", name=name)])
-            exprs.append(_convert(df, name, vt).alias(name))
+        keep_float = _safe_floats(df, {n: vt.scale for n, vt in self.columns.items() if vt.kind == "decimal"})
+        for name, vt in self.columns.items():
+            if name in keep_float:
+                exprs.append(pl.col(name).cast(pl.Float64))  # zero copy for Float64
+            else:
+                exprs.append(_convert(df, name, vt).alias(name))
         try:
             return df.select(exprs)
         except pl.exceptions.PolarsError:
@@ -841,7 +926,11 @@ class BatchPlan:
         if cols and prepared.height:
             mins = prepared.select([pl.col(n).min() for n in cols]).row(0)
             signed = {n for n, m in zip(cols, mins, strict=True) if m is None or m < 0}
-        return Profile(nulls, frozenset(signed))
+        floats = frozenset(
+            n for n, vt in self.columns.items()
+            if vt.kind == "decimal" and n in prepared.columns and prepared.schema[n].is_float()
+        )  # fmt: skip
+        return Profile(nulls, frozenset(signed), floats)
 
     # ---- evaluate
     def stages(
@@ -1084,6 +1173,27 @@ def _convert(df: pl.DataFrame, name: str, vt: VType) -> pl.Expr:
             .list.sum()
         )
     raise _bad_type(name, dtype, vt)
+
+
+def _safe_floats(df: pl.DataFrame, decimals: dict[str, int]) -> set[str]:
+    """Float decimal columns that can stay floats: no NaN, finite, ``|x|·10^scale < 2^62`` (one reduction
+    per column instead of a conversion; comparisons then fold to float thresholds, arithmetic converts)."""
+    cols = [n for n in decimals if df.schema[n].is_float()]
+    if not cols or not df.height:
+        return set()
+    aggs: list[pl.Expr] = []
+    for n in cols:
+        aggs += [pl.col(n).max().alias(f"{n}|max"), pl.col(n).min().alias(f"{n}|min"),
+                 pl.col(n).is_nan().any().alias(f"{n}|nan")]  # fmt: skip
+    row = df.select(aggs).row(0, named=True)
+    out = set()
+    for n in cols:
+        hi, lo, nan = row[f"{n}|max"], row[f"{n}|min"], row[f"{n}|nan"]
+        if nan or hi is None or lo is None:
+            continue
+        if math.isfinite(hi) and math.isfinite(lo) and max(abs(hi), abs(lo)) * 10.0 ** decimals[n] < 2.0**61:
+            out.add(n)
+    return out
 
 
 def _diagnose(df: pl.DataFrame, name: str, vt: VType) -> None:

@@ -188,3 +188,18 @@ def test_date_threshold_folding_is_exact(d: dt.date, as_of: dt.date, k: int, op:
     )
     engine = Engine(rs)
     assert_agree(engine, [{"d": d}], {"d": pl.Date}, as_of)
+
+
+@settings(max_examples=200, deadline=None)
+@given(k=st.integers(-(10**9), 10**9), scale=st.integers(0, 6))
+def test_float_threshold_is_the_exact_boundary(k: int, scale: int) -> None:
+    """Decimal data kept as floats: ``scaled(x) >= k`` ⇔ ``x >= t`` with ``t`` the first float reaching k."""
+    import math
+
+    from rulebook.compile_polars import _float_threshold
+    from rulebook.values import float_to_scaled
+
+    t = _float_threshold(k, scale)
+    assert t is not None and t != -math.inf
+    assert float_to_scaled(t, scale) >= k
+    assert float_to_scaled(math.nextafter(t, -math.inf), scale) < k
