@@ -62,8 +62,9 @@ def search(queryset: QuerySet[Any], query: str, *, field: str = "search_document
         vector = SearchVector(field, config="simple")
         raw = " & ".join("'" + w.replace("'", "''").replace("\\", "") + "'" for w in words)
         ts_query = SearchQuery(raw, search_type="raw", config="simple")
-        return (queryset.annotate(search_vector=vector, search_rank=SearchRank(vector, ts_query))
-                .filter(search_vector=ts_query).order_by("-search_rank", "pk"))
+        ranked: QuerySet[Any] = (queryset.annotate(search_vector=vector, search_rank=SearchRank(vector, ts_query))
+                                 .filter(search_vector=ts_query).order_by("-search_rank", "pk"))
+        return ranked
     for word in words:
         queryset = queryset.filter(**{f"{field}__contains": f" {word} "})
     return queryset

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from onestop.policies import views
 
 app_name = "policies"
 

@@ -221,7 +221,7 @@ def certification_decide(*, application: CertificationApplication, actor: User, 
                 from .models import Employment
 
                 Employment.objects.filter(profile=application.profile, end_date__isnull=True,
-                                          enterprise_id=task.enterprise_id, confirmed_at__isnull=True).update(
+                                          enterprise=task.enterprise, confirmed_at__isnull=True).update(
                     confirmed_at=timezone.now(), confirmed_source=_("认定申请中单位确认"))
             if task.step.code in REVIEW_STEPS:
                 decided = tier or application.decided_tier or application.proposed_tier or application.claimed_tier

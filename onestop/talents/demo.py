@@ -97,7 +97,7 @@ def seed_demo_talents(*, applications: int = 300, certified: int = 150, live: in
         if task is not None and task.step.code == "employer_confirm" and i % 3:
             from onestop.workflow.services import task_approve, task_claim
 
-            hr = User.objects.filter(role_assignments__enterprise_id=task.enterprise_id).first()
+            hr = User.objects.filter(role_assignments__enterprise=task.enterprise).first()
             if hr is not None:
                 task_approve(task=task_claim(task=task, actor=hr), actor=hr, reason="确认在职")
     return {"policies": loaded["created"], "applications": len(rows) + live_count, "certified": done.count(),

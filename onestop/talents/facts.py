@@ -45,7 +45,7 @@ CONTRACT_LABEL = {ContractType.LABOUR: "劳动合同", ContractType.PUBLIC: "事
                   ContractType.FLEXIBLE: "柔性引进"}
 HUKOU_LABEL = {HukouType.ZONE: "航空港区", HukouType.ZHENGZHOU: "郑州市其他区县", HukouType.HENAN: "河南省其他市",
                HukouType.OTHER: "外省", HukouType.NONE: "无中国户籍"}
-INDUSTRY_LABEL = {Industry.ELECTRONIC_INFO: "电子信息", Industry.NEW_ENERGY_VEHICLE: "新能源汽车",
+INDUSTRY_LABEL: dict[str, str] = {Industry.ELECTRONIC_INFO: "电子信息", Industry.NEW_ENERGY_VEHICLE: "新能源汽车",
                   Industry.BIOMEDICINE: "生物医药", Industry.AEROSPACE: "航空航天", Industry.LOGISTICS: "航空物流",
                   Industry.OTHER: "其他"}
 CERT_TIER_VALUES = ["E", "D", "C", "B", "A"]  # ordered: ">= C" means C or better

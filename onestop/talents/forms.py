@@ -96,8 +96,10 @@ class ApplyForm(ServiceForm):
     document_ids = forms.MultipleChoiceField(label=_("证明材料"), required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args: object, documents: list[tuple[int, str]] | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["document_ids"].choices = [(str(pk), label) for pk, label in documents or []]
+        super().__init__(*args, **kwargs)
+        field = self.fields["document_ids"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(pk), label) for pk, label in documents or []]
 
 
 class DecisionForm(ServiceForm):
@@ -113,8 +115,10 @@ class MaterialForm(ServiceForm):
     document_ids = forms.MultipleChoiceField(label=_("补充的材料"), required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args: object, documents: list[tuple[int, str]] | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["document_ids"].choices = [(str(pk), label) for pk, label in documents or []]
+        super().__init__(*args, **kwargs)
+        field = self.fields["document_ids"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(pk), label) for pk, label in documents or []]
 
 
 class ObjectionForm(ServiceForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -124,6 +124,7 @@ def education_add(*, actor: User, level: str, school: str, graduation_date: date
         errors.add("school", _("学校：请填写学校名称。"))
     _check_date(errors, "graduation_date", _("毕业时间"), graduation_date)
     errors.raise_if_any()
+    assert graduation_date is not None
     with transaction.atomic():
         record = EducationRecord.objects.create(profile=profile, level=level, school=school.strip(),
                                                 graduation_date=graduation_date, country=country or "中国",
@@ -181,7 +182,7 @@ def employment_add(*, actor: User, uscc: str, start_date: date | None, contract_
     with transaction.atomic():
         current = profile.employments.filter(end_date__isnull=True).first()
         if current is not None:
-            end = max(current.start_date, start_date - timezone.timedelta(days=1))
+            end = max(current.start_date, start_date - timedelta(days=1))
             Employment.objects.filter(pk=current.pk, end_date__isnull=True).update(end_date=end)
         job = Employment.objects.create(profile=profile, enterprise=enterprise, start_date=start_date,
                                         contract_type=contract_type, job_title=job_title,

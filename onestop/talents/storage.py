@@ -19,11 +19,11 @@ class PrivateStorage(FileSystemStorage):
     def __init__(self) -> None:
         super().__init__(base_url=None)
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(getattr(settings, "ONESTOP_PRIVATE_MEDIA_ROOT", settings.BASE_DIR / "var" / "private"))
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 

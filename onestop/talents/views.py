@@ -139,16 +139,16 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 @require_GET
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Only the owner and authorised reviewers; always as an attachment, never rendered inline."""
     user = request.user
     document = Document.objects.select_related("profile").filter(pk=pk).first()
-    if not user.is_authenticated or document is None or not can_download(user, document):  # type: ignore[arg-type]
-        audit_record(action="talent.document.download", actor=user if user.is_authenticated else None,  # type: ignore[arg-type]
+    if not isinstance(user, User) or document is None or not can_download(user, document):
+        audit_record(action="talent.document.download", actor=user if isinstance(user, User) else None,
                      object_type="talents.document", object_id=str(pk), result=AuditResult.DENIED)
         raise Http404
     if document.profile.user_id != user.pk:
-        audit_record(action="talent.document.download", actor=user, obj=document)  # type: ignore[arg-type]
+        audit_record(action="talent.document.download", actor=user, obj=document)
     response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
                             content_type=document.content_type)
     response["X-Content-Type-Options"] = "nosniff"
