@@ -90,6 +90,13 @@ class _Ctx:
         self.profile = profile
         self._lits: dict[tuple[str, Any], pl.Expr] = {}
         self.shared: dict[Any, pl.Expr] = {}  # leaf key → column of a leaf materialised once for all rules
+        self.temps: dict[str, pl.Expr] = {}  # helper columns materialised once (e.g. narrowed inputs)
+        self.prefix = ""
+
+    def temp(self, key: str, expr: pl.Expr) -> pl.Expr:
+        name = f"__{self.prefix}t.{key}"
+        self.temps.setdefault(name, expr.alias(name))
+        return pl.col(name)
 
     def lit(self, vt: VType, value: Any) -> pl.Expr:
         """A literal typed like the internal representation of ``vt`` (memoised: ``pl.lit`` is slow)."""
@@ -263,7 +270,7 @@ def value_expr(ctx: _Ctx | CompiledRuleSet, node: Value) -> pl.Expr:
         if node.op in ("min", "max"):
             folded = _clamp_fold(ctx, node)
             if folded is not None:
-                return folded
+                return folded[0]
             combined = pl.min_horizontal(args) if node.op == "min" else pl.max_horizontal(args)
             if not variable or not any(nullable(ctx, a) for a in variable):
                 return combined
@@ -289,10 +296,13 @@ def value_expr(ctx: _Ctx | CompiledRuleSet, node: Value) -> pl.Expr:
     raise TypeError(f"unknown value node {type(node).__name__}")
 
 
-def _clamp_fold(ctx: _Ctx, node: Arith) -> pl.Expr | None:
+def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> tuple[pl.Expr, bool] | None:
     """``min(f(x), cap)`` / ``max(f(x), floor)`` with ``f`` a rounded non-negative product of one column:
     ``f`` is monotone, so the clamp is a threshold on the column found once in Python (exact integers),
-    e.g. ``min(round(income × 2.35%), 650 元)`` → ``when(income >= 2765958).then(65000).otherwise(f)``."""
+    e.g. ``min(round(income × 2.35%), 650 元)`` → ``when(income >= 2765958).then(65000).otherwise(f)``.
+
+    Returns ``(expression, narrow)``; ``narrow`` (only with ``narrow_ok``) means Int32 values, which the
+    caller widens once at the end."""
     consts = [a for a in node.args if is_constant(a)]
     var = [a for a in node.args if not is_constant(a)]
     if len(var) != 1 or not consts or not isinstance(var[0], Arith) or var[0].op != "mul":
@@ -317,11 +327,20 @@ def _clamp_fold(ctx: _Ctx, node: Arith) -> pl.Expr | None:
     hi = 1 << 62
     if node.op == "min":
         t = _first_true(lambda x: fx(x) >= bound, 0, hi)  # f(x) >= cap  <=>  x >= t
-        x = pl.col(xs[0].name)
-        return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f))
+        name = xs[0].name
+        x = pl.col(name)
+        if k > 0 and 2 * k * t + post < 2**31 and post > 1 and not ctx.raw_float(xs[0]):
+            # below the threshold the product fits 32 bits: half the memory traffic and a cheaper division
+            # (values at or above the threshold may not fit: they become null in the narrowing and are never
+            # selected, the threshold test reads the original column)
+            x32 = ctx.temp(f"i32.{name}", x.cast(pl.Int32, strict=False))
+            below32 = (x32 * (2 * k) + post) // (2 * post)
+            clamped = pl.when(x >= t).then(pl.lit(bound, dtype=pl.Int32)).otherwise(below32)
+            return (clamped, True) if narrow_ok else (clamped.cast(I64), False)
+        return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False
     t = _first_true(lambda x: fx(x) > bound, 0, hi)  # f(x) <= floor  <=>  x < t
     x = pl.col(xs[0].name)
-    return pl.when(x < t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f))
+    return pl.when(x < t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False
 
 
 # --------------------------------------------------------------------------------------------- conditions
@@ -708,6 +727,7 @@ class _RuleExprs:
         self.elig0: pl.Expr
         self.amount: pl.Expr = ctx.lit(MONEY, 0)
         self.amount_nullable = False
+        self.amount32 = False  # the amount is Int32 (a narrow clamp): widened once in the output
         self.points: pl.Expr | None = None
         self.tier: pl.Expr | None = None
         self.mask: pl.Expr | None = None
@@ -731,7 +751,15 @@ class _RuleExprs:
                 cond = cond_expr(ctx, rule.when) if rule.when is not None else pl.lit(True)
             parts = [cond]
             if rule.amount is not None:
-                self.amount = value_expr(ctx, rule.amount)
+                clamp = (
+                    _clamp_fold(ctx, rule.amount, narrow_ok=True)
+                    if isinstance(rule.amount, Arith) and rule.amount.op in ("min", "max")
+                    else None
+                )
+                if clamp is not None:
+                    self.amount, self.amount32 = clamp
+                else:
+                    self.amount = value_expr(ctx, rule.amount)
                 if nullable(ctx, rule.amount):
                     self.amount_nullable = True
                     parts.append(self.amount.is_not_null())
@@ -950,6 +978,7 @@ class BatchPlan:
             return hit
         c = self.compiled
         ctx = _Ctx(c, profile)
+        ctx.prefix = prefix
         all_rules = c.ruleset.rules
         wanted = set(rules) if rules is not None else {r.id for r in all_rules}
         needed = _closure(c, wanted)
@@ -1020,7 +1049,11 @@ class BatchPlan:
             e = final[r.id]
             outputs.append(e.alias(prefix + col_name(r.id, "eligible")))
             amount = pl.col(t("a", r.id)) if r.id in in_group else x.amount
-            outputs.append(pl.when(e).then(amount).otherwise(zero).alias(prefix + col_name(r.id, "amount")))
+            if x.amount32:
+                out = pl.when(e).then(amount).otherwise(pl.lit(0, dtype=pl.Int32)).cast(I64)
+            else:
+                out = pl.when(e).then(amount).otherwise(zero)
+            outputs.append(out.alias(prefix + col_name(r.id, "amount")))
             if x.points is not None:
                 pts = (
                     x.points
@@ -1032,6 +1065,7 @@ class BatchPlan:
                 outputs.append(pl.when(e).then(x.tier).otherwise(None).alias(prefix + col_name(r.id, "tier")))
             if x.mask is not None:
                 outputs.append(pl.col(prefix + col_name(r.id, "mask")))
+        leaf_stage += list(ctx.temps.values())
         result = (
             ([leaf_stage] if leaf_stage else []) + ([mask_stage] if mask_stage else []) + [stage1, outputs]
         )
