@@ -1,4 +1,4 @@
-"""Chinese full-text search of the policy library (docs/adr/0003-policy-search-index.md).
+"""Chinese full-text search of the policy library (docs/adr/0005-policy-search-index.md).
 
 Chinese has no spaces, so the text is segmented with jieba at write time: ``search_document`` holds space-separated
 tokens (search-engine mode, so both 医学科学城 and 医学/科学 are there). A query is segmented the same way.
