@@ -2,7 +2,7 @@
 
 Versions move draft → in review → published → superseded. At most one version of a policy is published (a partial
 unique constraint); publishing needs a second person (four eyes: a check constraint says the publisher is neither the
-author nor the submitter). ``search_document`` holds the jieba-segmented text of the policy (docs/adr/0003).
+author nor the submitter). ``search_document`` holds the jieba-segmented text of the policy (docs/adr/0005).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""PostgreSQL only: a GIN index on the policy's full-text vector (docs/adr/0003). SQLite searches tokens with LIKE."""
+"""PostgreSQL only: a GIN index on the policy's full-text vector (docs/adr/0005). SQLite searches tokens with LIKE."""
 
 from django.db import migrations
 
