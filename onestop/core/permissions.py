@@ -30,6 +30,9 @@ class Capability(StrEnum):
     REGISTRY_IMPORT = "registry.import"
     CERT_REVIEW = "certification.review"
     GREENCARD_VERIFY = "greencard.verify"
+    EMPLOYER_REVIEW = "employer.review"
+    ENGAGEMENT_STAFF = "engagement.staff"
+    VISITS_ASSIGN = "visits.assign"
 
 
 # The three administrators (三员) hold disjoint powers: the system admin runs accounts and organisation data, the
@@ -51,6 +54,13 @@ GRANTS: dict[str, frozenset[Capability]] = {
     Role.SEC_ADMIN: frozenset({Capability.ROLES_MANAGE, Capability.SECURITY_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({Capability.AUDIT_READ, Capability.AUDIT_EXPORT}),
 }
+
+# Employers and engagement (employer review, events, 需求榜 review, 万人助万企): department staff and heads; heads also
+# assign enterprises to officials. Selectors narrow each to the right department or assigned enterprises.
+for _role, _caps in {Role.DEPT_STAFF: {Capability.EMPLOYER_REVIEW, Capability.ENGAGEMENT_STAFF},
+                     Role.DEPT_HEAD: {Capability.EMPLOYER_REVIEW, Capability.ENGAGEMENT_STAFF,
+                                      Capability.VISITS_ASSIGN}}.items():
+    GRANTS[_role] = GRANTS[_role] | _caps
 
 
 def capabilities(user: User) -> frozenset[Capability]:
