@@ -321,12 +321,8 @@ def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> tuple[pl.Exp
     bound = min(cvals) if node.op == "min" else max(cvals)
     post = f.post_div
 
-    def fx(x: int) -> int:
-        return round_div(x * k, post)
-
-    hi = 1 << 62
     if node.op == "min":
-        t = _first_true(lambda x: fx(x) >= bound, 0, hi)  # f(x) >= cap  <=>  x >= t
+        t = _first_reaching(k, post, bound)  # f(x) >= cap  <=>  x >= t
         name = xs[0].name
         x = pl.col(name)
         if k > 0 and 2 * k * t + post < 2**31 and post > 1 and not ctx.raw_float(xs[0]):
@@ -338,9 +334,24 @@ def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> tuple[pl.Exp
             clamped = pl.when(x >= t).then(pl.lit(bound, dtype=pl.Int32)).otherwise(below32)
             return (clamped, True) if narrow_ok else (clamped.cast(I64), False)
         return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False
-    t = _first_true(lambda x: fx(x) > bound, 0, hi)  # f(x) <= floor  <=>  x < t
+    t = _first_reaching(k, post, bound + 1)  # f(x) <= floor  <=>  x < t
     x = pl.col(xs[0].name)
     return pl.when(x < t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False
+
+
+def _first_reaching(k: int, post: int, bound: int) -> int:
+    """The smallest ``x >= 0`` with ``round_div(x·k, post) >= bound`` (``k >= 0``; ``2^62`` if none).
+
+    For ``x >= 0`` the rounding is ``floor((2xk + post) / 2post)``, so the boundary has a closed form;
+    it is checked against the exact integer function."""
+    top = 1 << 62
+    if bound <= 0:
+        return 0
+    if k == 0:
+        return top
+    t = max(0, -((post - 2 * post * bound) // (2 * k)))  # ceil((2·post·bound − post) / 2k)
+    assert round_div(t * k, post) >= bound and (t == 0 or round_div((t - 1) * k, post) < bound)
+    return min(t, top)
 
 
 # --------------------------------------------------------------------------------------------- conditions
@@ -422,6 +433,17 @@ def _float_threshold(k: int, scale: int) -> float | None:
         return -math.inf
     if float_to_scaled(top, scale) < k:
         return None
+    # start next to the real boundary ((k − ½)/10^scale) and walk a few floats; bisect if that fails
+    factor = float(10**scale)
+    x = (k - 0.5) / factor if k > 0 else -(0.5 - k) / factor
+    for _ in range(64):
+        if float_to_scaled(x, scale) >= k:
+            below = math.nextafter(x, -math.inf)
+            if float_to_scaled(below, scale) < k:
+                return x
+            x = below
+        else:
+            x = math.nextafter(x, math.inf)
     lo, hi = _fkey(-top), _fkey(top)
     while lo < hi:
         mid = (lo + hi) // 2

@@ -238,14 +238,29 @@ class ExplainNode:
 
 
 def _inputs(d: _Describer, node: Any) -> list[tuple[str, str]]:
-    out = []
-    for n in iter_nodes(node):
-        if isinstance(n, AttrRef):
-            out.append((d.rs.attributes[n.name].label.get(d.lang), d.show_value(n)))
-        elif isinstance(n, ParamRef):
-            p = d.rs.parameters[n.name]
-            out.append((p.label.get(d.lang), show(p.type, d.c.param_value(n.name), d.lang)))
-    return out
+    key = ("inputs", id(node), d.lang)
+    static = d.c.explain_cache.get(key)
+    if static is None:
+        static = []
+        for n in iter_nodes(node):
+            if isinstance(n, AttrRef):
+                static.append((d.rs.attributes[n.name].label.get(d.lang), n))
+            elif isinstance(n, ParamRef):
+                p = d.rs.parameters[n.name]
+                static.append((p.label.get(d.lang), show(p.type, d.c.param_value(n.name), d.lang)))
+        d.c.explain_cache[key] = static
+    return [(label, v if isinstance(v, str) else d.show_value(v)) for label, v in static]
+
+
+def _leaf_texts(d: _Describer, leaf: Leaf) -> tuple[str, str, Value | None]:
+    """(subject, required, the value node shown as "actual") of a leaf: static per rule set and language."""
+    key = ("leaf", leaf.nid, d.lang)
+    hit = d.c.explain_cache.get(key)
+    if hit is None:
+        subject, _actual, required = d.requirement(leaf, True)
+        shown = leaf.left if isinstance(leaf, Cmp) else getattr(leaf, "value", None)
+        hit = d.c.explain_cache[key] = (subject, required, shown if isinstance(shown, Value) else None)
+    return hit  # type: ignore[no-any-return]
 
 
 def cond_tree(d: _Describer, node: Cond, want: bool = True) -> ExplainNode:
@@ -268,7 +283,8 @@ def cond_tree(d: _Describer, node: Cond, want: bool = True) -> ExplainNode:
             "not", node.path, label or ("并非" if d.lang != "en" else "not"), verdict, children=[child]
         )
     assert isinstance(node, Leaf)
-    subject, actual, required = d.requirement(node, True)
+    subject, required, shown = _leaf_texts(d, node)
+    actual = d.show_value(shown) if shown is not None else d.requirement(node, True)[1]
     if not label:
         label = f"{subject} {required}"
     return ExplainNode("condition", node.path, label, verdict, actual, required, _inputs(d, node))

@@ -106,6 +106,7 @@ class CompiledRuleSet:
         self.override_winners, self.order, self.together_groups = exclusion_plan(ruleset)
         self._normalisers = {name: _normaliser(a.type, name) for name, a in ruleset.attributes.items()}
         self._closures: list[_CompiledRule] | None = None
+        self.explain_cache: dict[Any, Any] = {}  # static explanation texts per node and language
 
     @property
     def _rules(self) -> list[_CompiledRule]:
