@@ -260,7 +260,7 @@ def _leaf_texts(d: _Describer, leaf: Leaf) -> tuple[str, str, Value | None]:
         subject, _actual, required = d.requirement(leaf, True)
         shown = leaf.left if isinstance(leaf, Cmp) else getattr(leaf, "value", None)
         hit = d.c.explain_cache[key] = (subject, required, shown if isinstance(shown, Value) else None)
-    return hit  # type: ignore[no-any-return]
+    return hit
 
 
 def cond_tree(d: _Describer, node: Cond, want: bool = True) -> ExplainNode:

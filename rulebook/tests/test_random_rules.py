@@ -111,7 +111,7 @@ def rule_sets(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 @given(doc=rule_sets(), persons=st.lists(SINK_PERSON, min_size=1, max_size=12), as_of=AS_OF)
 def test_random_rule_trees_interpreter_equals_batch(
