@@ -33,6 +33,9 @@ class Capability(StrEnum):
     EMPLOYER_REVIEW = "employer.review"
     ENGAGEMENT_STAFF = "engagement.staff"
     VISITS_ASSIGN = "visits.assign"
+    ONETHING_APPLY = "onething.apply"
+    BENEFITS_VIEW = "benefits.view"
+    BENEFITS_MANAGE = "benefits.manage"
 
 
 # The three administrators (三员) hold disjoint powers: the system admin runs accounts and organisation data, the
@@ -60,6 +63,13 @@ GRANTS: dict[str, frozenset[Capability]] = {
 for _role, _caps in {Role.DEPT_STAFF: {Capability.EMPLOYER_REVIEW, Capability.ENGAGEMENT_STAFF},
                      Role.DEPT_HEAD: {Capability.EMPLOYER_REVIEW, Capability.ENGAGEMENT_STAFF,
                                       Capability.VISITS_ASSIGN}}.items():
+    GRANTS[_role] = GRANTS[_role] | _caps
+
+# 人才一件事 and 免申即享: talents apply once; department staff see matching runs and their policies' outreach lists,
+# heads also run the matching and mark their department's policies 免申即享 (selectors narrow to the department).
+for _role, _caps in {Role.TALENT: {Capability.ONETHING_APPLY},
+                     Role.DEPT_STAFF: {Capability.BENEFITS_VIEW},
+                     Role.DEPT_HEAD: {Capability.BENEFITS_VIEW, Capability.BENEFITS_MANAGE}}.items():
     GRANTS[_role] = GRANTS[_role] | _caps
 
 
