@@ -15,6 +15,7 @@ from ninja.responses import Status
 from onestop.core.api import router as core_router
 from onestop.core.exceptions import ApplicationError, ValidationFailed
 from onestop.greencards.api import router as greencards_router
+from onestop.housing.api import router as housing_router
 from onestop.onething.api import router as onething_router
 from onestop.policies.api import router as policies_router
 from onestop.talents.api import router as talents_router
@@ -144,5 +145,6 @@ api.add_router("/workflow", workflow_router)
 api.add_router("/policies", policies_router)
 api.add_router("/talents", talents_router)
 api.add_router("/greencards", greencards_router)
+api.add_router("/housing", housing_router)
 api.add_router("/onething", onething_router)
 __all__ = ["ValidationFailed", "api"]

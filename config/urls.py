@@ -17,6 +17,7 @@ urlpatterns = [
     path("policies/", include("onestop.policies.urls")),
     path("talent/", include("onestop.talents.urls")),
     path("greencards/", include("onestop.greencards.urls")),
+    path("housing/", include("onestop.housing.urls")),
     path("onething/", include("onestop.onething.urls")),
     path(".well-known/greencard/", include((well_known_urlpatterns, "greencard_public"))),
     path("", include("onestop.core.urls")),

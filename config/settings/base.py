@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "onestop.workflow",
     "onestop.policies",
     "onestop.greencards",
+    "onestop.housing",
     "onestop.onething",
     "onestop.engagement",
 ]

@@ -30,6 +30,7 @@ class Capability(StrEnum):
     REGISTRY_IMPORT = "registry.import"
     CERT_REVIEW = "certification.review"
     GREENCARD_VERIFY = "greencard.verify"
+    HOUSING_DESK = "housing.desk"
     EMPLOYER_REVIEW = "employer.review"
     ENGAGEMENT_STAFF = "engagement.staff"
     VISITS_ASSIGN = "visits.assign"
@@ -47,10 +48,12 @@ GRANTS: dict[str, frozenset[Capability]] = {
                                     Capability.WORKFLOW_QUEUE}),
     Role.EMPLOYER_HR: frozenset({Capability.EMPLOYER_CENTRE, Capability.WORKFLOW_QUEUE}),
     Role.DEPT_STAFF: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK, Capability.WORKFLOW_QUEUE,
-                                Capability.POLICY_EDIT, Capability.REGISTRY_IMPORT, Capability.CERT_REVIEW}),
+                                Capability.POLICY_EDIT, Capability.REGISTRY_IMPORT, Capability.CERT_REVIEW,
+                                Capability.HOUSING_DESK}),
     Role.DEPT_HEAD: frozenset({Capability.STAFF_WORKBENCH, Capability.PII_UNMASK, Capability.DASHBOARD,
                                Capability.WORKFLOW_QUEUE, Capability.WORKFLOW_LOAD, Capability.POLICY_EDIT,
-                               Capability.POLICY_PUBLISH, Capability.REGISTRY_IMPORT, Capability.CERT_REVIEW}),
+                               Capability.POLICY_PUBLISH, Capability.REGISTRY_IMPORT, Capability.CERT_REVIEW,
+                               Capability.HOUSING_DESK}),
     Role.PARTNER_CHECKER: frozenset({Capability.PARTNER_DESK, Capability.GREENCARD_VERIFY}),
     Role.AUDITOR: frozenset({Capability.AUDIT_READ, Capability.DASHBOARD}),
     Role.SYS_ADMIN: frozenset({Capability.USERS_MANAGE, Capability.CALENDAR_MANAGE}),
