@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import zlib
-
 from onestop.greencards import render, services
 
 JPEG_1PX = bytes.fromhex(
@@ -17,13 +14,9 @@ JPEG_1PX = bytes.fromhex(
 
 
 def _text(pdf: bytes) -> bytes:
-    out = pdf
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            out += zlib.decompress(stream)
-        except zlib.error:
-            pass
-    return out
+    """The uncompressed PDF (``compress=False``) holds its content streams as plain text."""
+    assert b"/FlateDecode" not in pdf
+    return pdf
 
 
 def _cid_hex(text: str) -> bytes:

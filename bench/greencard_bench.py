@@ -1,0 +1,473 @@
+#!/usr/bin/env python3
+"""Green card verification benchmark (issue 7): offline library speed, and the HTTP API under gunicorn.
+
+    python bench/greencard_bench.py                 # SQLite in a temporary directory
+    python bench/greencard_bench.py --database-url postgres://USER@HOST:5432/gcbench   # an EMPTY database
+    python bench/greencard_bench.py --json          # raw figures
+
+What it does:
+1. offline: ``onestop.greencards.credential.verify`` and the standalone ``docs/greencard_verify.py`` in one process
+   (one core), N verifications of a real token against the published key set;
+2. sets up a fresh database with production settings (migrate, one partner, C checkers with TOTP devices and signed-in
+   sessions that passed the second factor, cards issued by the real service), starts gunicorn (gthread workers) on
+   loopback with the per-checker rate limit raised so that the limit's query still runs but does not refuse;
+3. saturation: closed-loop clients (one persistent connection each, in several processes) POST
+   /api/v1/greencards/verify for ``--duration`` seconds → sustained verifications/s and latency percentiles;
+4. fixed rate: an open-loop client sends 200 requests/s on a schedule (latency measured from the scheduled time, so a
+   stall is not hidden) → p50/p99.
+
+Everything runs on this machine: the load generator competes with the server for the same cores (as in the issue).
+Load generation is plain Python (http.client); no external tool is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import multiprocessing as mp
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _kek() -> str:
+    return "bench:" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _env(database_url: str, workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": database_url,
+            "ONESTOP_FIELD_KEYS": "b1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+            "ONESTOP_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "ONESTOP_GREENCARD_KEYS": _kek(),
+            "SECURE_SSL_REDIRECT": "0",
+            "GREENCARD_VERIFY_RATE_PER_MINUTE": "100000",
+            "MEDIA_ROOT": str(workdir / "media"),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+# --- offline -----------------------------------------------------------------------------------------------------------
+
+
+def bench_offline(n: int) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from onestop.greencards import credential
+
+    key = Ed25519PrivateKey.generate()
+    now = int(time.time())
+    token = credential.sign(
+        private_key=key,
+        kid="gk-bench",
+        card_id="ABCDEFGH2345",
+        card_class="B",
+        not_before=now - 86400,
+        expires=now + 86400 * 365,
+    )
+    jwks = {"keys": [credential.public_jwk("gk-bench", key.public_key())]}
+    keys = credential.keys_from_jwks(jwks)
+    out: dict[str, Any] = {"token_length": len(token)}
+    for name, fn in (("library", lambda: credential.verify(token, keys=keys, now=now)),):
+        for _i in range(500):
+            fn()
+        best = 0.0
+        for _r in range(3):
+            start = time.perf_counter()
+            for _i in range(n):
+                fn()
+            best = max(best, n / (time.perf_counter() - start))
+        out[f"{name}_per_second"] = round(best)
+    sys.path.insert(0, str(ROOT / "docs"))
+    import greencard_verify as script
+
+    skeys = script.load_keys(jwks)
+    best = 0.0
+    for _r in range(3):
+        start = time.perf_counter()
+        for _i in range(n):
+            script.verify(token, skeys, {}, now)
+        best = max(best, n / (time.perf_counter() - start))
+    out["script_per_second"] = round(best)
+    # Where the time goes: the Ed25519 signature check alone.
+    head, body, sig = token.split(".")
+    raw = credential.b64url_decode(sig)
+    public = keys["gk-bench"]
+    start = time.perf_counter()
+    for _i in range(n):
+        public.verify(raw, f"{head}.{body}".encode())
+    out["ed25519_only_per_second"] = round(n / (time.perf_counter() - start))
+    return out
+
+
+# --- fixture data --------------------------------------------------------------------------------------------------
+
+
+def setup_data(checkers: int, cards: int) -> dict[str, Any]:
+    """Runs in a child process with the bench environment (production settings, the bench database)."""
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from onestop.core.choices import AccountType, Role
+    from onestop.core.models import PartnerOrganization, RoleAssignment, User
+    from onestop.greencards.services import card_issue
+
+    call_command("migrate", verbosity=0, interactive=False)
+    partner = PartnerOrganization.objects.create(code="bench_hospital", name="压测医院", kind="hospital")
+    sessions = []
+    for i in range(checkers):
+        user = User(username=f"bench_checker_{i}", real_name=f"核验员{i}", account_type=AccountType.PARTNER)
+        user.set_unusable_password()
+        user.save()
+        RoleAssignment.objects.create(user=user, role=Role.PARTNER_CHECKER, partner=partner)
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+        store = SessionStore()
+        now = time.time()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "onestop.core.auth.PhoneOrUsernameBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        store["onestop_auth_at"] = now
+        store["onestop_last_seen"] = now + 3600  # no idle-time rewrite during the run
+        store.create()
+        sessions.append({"session": store.session_key, "csrf": _get_new_csrf_string()})
+    tokens = []
+    today = timezone.localdate()
+    for i in range(cards):
+        holder = User(account_type=AccountType.TALENT, real_name=f"人才{i}")
+        holder.set_phone(f"1380000{i:04d}")
+        holder.set_unusable_password()
+        holder.save()
+        RoleAssignment.objects.create(user=holder, role=Role.TALENT)
+        card = card_issue(
+            holder=holder,
+            card_class="BC"[i % 2],
+            valid_from=today - timedelta(days=1),
+            valid_until=today + timedelta(days=365),
+        )
+        tokens.append(card.token)
+    return {
+        "sessions": sessions,
+        "tokens": tokens,
+        "session_cookie": settings.SESSION_COOKIE_NAME,
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
+    }
+
+
+def _setup_child(env: dict[str, str], checkers: int, cards: int, queue: Any) -> None:
+    os.environ.clear()
+    os.environ.update(env)
+    queue.put(setup_data(checkers, cards))
+
+
+# --- load generation ------------------------------------------------------------------------------------------------
+
+
+def _request(conn: http.client.HTTPConnection, body: bytes, headers: dict[str, str]) -> int:
+    conn.request("POST", "/api/v1/greencards/verify", body=body, headers=headers)
+    response = conn.getresponse()
+    payload = response.read()
+    if response.status != 200 or b'"valid"' not in payload[:40]:
+        return response.status if response.status != 200 else 599
+    return 200
+
+
+def _headers(fixture: dict[str, Any], i: int) -> dict[str, str]:
+    s = fixture["sessions"][i % len(fixture["sessions"])]
+    return {
+        "Content-Type": "application/json",
+        "Host": "127.0.0.1",
+        "X-CSRFToken": s["csrf"],
+        "Cookie": f"{fixture['session_cookie']}={s['session']}; {fixture['csrf_cookie']}={s['csrf']}",
+    }
+
+
+def _closed_loop(
+    port: int, fixture: dict[str, Any], worker: int, connections: int, duration: float, out: Any
+) -> None:
+    """One process, ``connections`` sequential clients interleaved: simple and GIL-friendly — each connection sends
+    its next request as soon as its previous answer is read."""
+    import selectors as sel
+
+    tokens = fixture["tokens"]
+    latencies: list[float] = []
+    errors = 0
+    conns = []
+    for c in range(connections):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conns.append((conn, _headers(fixture, worker * connections + c)))
+    selector = sel.DefaultSelector()
+    pending: dict[int, tuple[Any, dict[str, str], float]] = {}
+    n = 0
+    first_error = ""
+
+    def send(index: int) -> None:
+        nonlocal n
+        conn, headers = conns[index]
+        body = json.dumps({"token": tokens[n % len(tokens)]}).encode()
+        n += 1
+        conn.putrequest("POST", "/api/v1/greencards/verify", skip_host=True, skip_accept_encoding=True)
+        for k, v in headers.items():
+            conn.putheader(k, v)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        pending[index] = (conn, headers, time.perf_counter())
+
+    for index in range(connections):
+        selector.register(conns[index][0].sock, sel.EVENT_READ, index)
+        send(index)
+    end = time.perf_counter() + duration
+    while pending:
+        for key, _mask in selector.select(timeout=1):
+            index = key.data
+            conn, _h, started = pending.pop(index)
+            response = conn.getresponse()
+            payload = response.read()
+            latencies.append(time.perf_counter() - started)
+            if response.status != 200 or b'"valid"' not in payload[:40]:
+                errors += 1
+                if errors == 1:
+                    first_error = f"{response.status} {payload[:300]!r}"
+            if time.perf_counter() < end:
+                send(index)
+    out.put({"latencies": latencies, "errors": errors, "first_error": first_error})
+
+
+def _open_loop(
+    port: int, fixture: dict[str, Any], worker: int, rate: float, duration: float, out: Any
+) -> None:
+    """Send on a fixed schedule; latency counts from the scheduled time (no coordinated omission)."""
+    tokens = fixture["tokens"]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = _headers(fixture, worker)
+    latencies: list[float] = []
+    errors = 0
+    interval = 1.0 / rate
+    start = time.perf_counter() + 0.2
+    total = int(rate * duration)
+    for i in range(total):
+        scheduled = start + i * interval
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        body = json.dumps({"token": tokens[(worker * 7919 + i) % len(tokens)]}).encode()
+        try:
+            status = _request(conn, body, headers)
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            status = 0
+        latencies.append(time.perf_counter() - scheduled)
+        errors += status != 200
+    out.put({"latencies": latencies, "errors": errors})
+
+
+def _summary(parts: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    lat = sorted(x for p in parts for x in p["latencies"])
+    errors = sum(p["errors"] for p in parts)
+
+    def pct(q: float) -> float:
+        return round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000, 2) if lat else float("nan")
+
+    return {
+        "requests": len(lat),
+        "errors": errors,
+        "seconds": round(seconds, 2),
+        "per_second": round(len(lat) / seconds, 1),
+        "p50_ms": pct(0.50),
+        "p90_ms": pct(0.90),
+        "p99_ms": pct(0.99),
+        "max_ms": round(lat[-1] * 1000, 2) if lat else None,
+        "mean_ms": round(statistics.fmean(lat) * 1000, 2) if lat else None,
+        "first_error": next((p["first_error"] for p in parts if p.get("first_error")), ""),
+    }
+
+
+def _run_procs(target: Any, args_list: list[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], float]:
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*a, queue)) for a in args_list]
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=600) for _p in procs]
+    for p in procs:
+        p.join()
+    return results, time.perf_counter() - start
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_up(port: int, deadline: float = 60) -> None:
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/.well-known/greencard/jwks.json", headers={"Host": "127.0.0.1"})
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not start")
+
+
+def bench_http(args: argparse.Namespace) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="gcbench-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    env = _env(database_url, workdir)
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_setup_child, args=(env, args.checkers, args.cards, queue))
+    child.start()
+    fixture = queue.get(timeout=600)
+    child.join()
+    port = _free_port()
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    server = subprocess.Popen(
+        [
+            gunicorn,
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(args.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        _wait_up(port)
+        # Warm-up: every worker loads its code, keys and connections.
+        _run_procs(_closed_loop, [(port, fixture, w, 4, 3.0) for w in range(args.clients)])
+        parts, seconds = _run_procs(
+            _closed_loop, [(port, fixture, w, args.connections, args.duration) for w in range(args.clients)]
+        )
+        saturation = _summary(parts, seconds)
+        per = max(1, args.rate_procs)
+        parts, seconds = _run_procs(
+            _open_loop, [(port, fixture, w, args.rate / per, args.duration) for w in range(per)]
+        )
+        fixed = _summary(parts, seconds)
+        fixed["target_per_second"] = args.rate
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
+        "gunicorn": {"workers": args.workers, "worker_class": "gthread", "threads": args.threads},
+        "clients": {"processes": args.clients, "connections_each": args.connections},
+        "saturation": saturation,
+        "fixed_rate": fixed,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", action="store_true", help="print the raw figures as JSON")
+    parser.add_argument("--offline-n", type=int, default=20000)
+    parser.add_argument(
+        "--database-url", default="", help="an empty database (default: SQLite in a temp dir)"
+    )
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=2, help="load-generator processes (saturation)")
+    parser.add_argument("--connections", type=int, default=8, help="connections per client process")
+    parser.add_argument("--checkers", type=int, default=32)
+    parser.add_argument("--cards", type=int, default=200)
+    parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--rate-procs", type=int, default=2)
+    parser.add_argument("--skip-http", action="store_true")
+    args = parser.parse_args()
+    result: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "offline": bench_offline(args.offline_n),
+    }
+    if not args.skip_http:
+        result["http"] = bench_http(args)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    off = result["offline"]
+    print(
+        f"offline (1 core): library {off['library_per_second']:,}/s · standalone script "
+        f"{off['script_per_second']:,}/s · Ed25519 alone {off['ed25519_only_per_second']:,}/s "
+        f"(token {off['token_length']} chars)"
+    )
+    if "http" in result:
+        h = result["http"]
+        s, f = h["saturation"], h["fixed_rate"]
+        print(
+            f"HTTP ({h['database']}, gunicorn {h['gunicorn']['workers']}×{h['gunicorn']['threads']} gthread):"
+        )
+        print(
+            f"  saturation: {s['per_second']:,}/s over {s['seconds']} s, p50 {s['p50_ms']} ms, "
+            f"p99 {s['p99_ms']} ms, errors {s['errors']}"
+        )
+        print(
+            f"  fixed {f['target_per_second']:.0f}/s: achieved {f['per_second']}/s, p50 {f['p50_ms']} ms, "
+            f"p99 {f['p99_ms']} ms, max {f['max_ms']} ms, errors {f['errors']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
