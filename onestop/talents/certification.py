@@ -226,6 +226,9 @@ def certification_decide(*, application: CertificationApplication, actor: User, 
             if task.step.code in REVIEW_STEPS:
                 decided = tier or application.decided_tier or application.proposed_tier or application.claimed_tier
                 CertificationApplication.objects.filter(pk=application.pk).update(decided_tier=decided)
+                # The tier decision of this very task; the outcome handler refuses an approval without one.
+                _event(application, CertEventKind.TIER_DECIDED, actor=actor,
+                       reason=_("认定层次：%(t)s") % {"t": decided}, detail={"task": task.pk, "tier": decided})
             wf.task_approve(task=task, actor=actor, reason=reason)
         elif action == "reject":
             wf.task_reject(task=task, actor=actor, reason=reason)
@@ -261,9 +264,27 @@ def certification_provide_material(*, application: CertificationApplication, act
 
 # --- outcome handlers (registered in TalentsConfig.ready) ----------------------------------------------------------
 
+class TierDecisionRequired(Conflict):
+    """The review was approved somewhere that cannot set the tier (the generic task page, the workflow API)."""
+
+
+def _require_tier_decision(application: CertificationApplication, case: Case) -> None:
+    """The last review task must have been decided on the certification page (``certification_decide``), which
+    records the reviewer's tier; an approval from the generic workflow task page or API would otherwise publish a
+    tier nobody chose. Raising here rolls the approval back, and the reviewer is sent to the certification page."""
+    task = (Task.objects.filter(case=case, step__code__in=REVIEW_STEPS, state=TaskState.APPROVED)
+            .order_by("-decided_at", "-pk").first())
+    if task is not None and application.events.filter(kind=CertEventKind.TIER_DECIDED,
+                                                       detail__task=task.pk).exists():
+        return
+    raise TierDecisionRequired(_("人才认定须确定认定层次：请到认定申请页面 %(url)s 选择层次后通过。")
+                               % {"url": _url(application)})
+
+
 def on_case_approved(*, case: Case, outcome: str, actor: User | None) -> None:
     """The review passed: publicity (公示) for 5 working days on the official calendar."""
     application = CertificationApplication.objects.select_related("profile__user").get(pk=case.subject_id)
+    _require_tier_decision(application, case)
     start = wd.today()
     end = wd.add_working_days(start, PUBLICITY_WORKING_DAYS)
     tier = application.decided_tier or application.proposed_tier or application.claimed_tier
@@ -285,10 +306,10 @@ def on_case_approved(*, case: Case, outcome: str, actor: User | None) -> None:
 
 def on_case_ended(*, case: Case, outcome: str, actor: User | None) -> None:
     status = ApplicationStatus.WITHDRAWN if outcome == CaseStatus.WITHDRAWN else ApplicationStatus.REJECTED
-    CertificationApplication.objects.filter(pk=case.subject_id, status=ApplicationStatus.REVIEW).update(
+    changed = CertificationApplication.objects.filter(pk=case.subject_id, status=ApplicationStatus.REVIEW).update(
         status=status, decided_at=timezone.now())
-    application = CertificationApplication.objects.get(pk=case.subject_id)
-    if status == ApplicationStatus.REJECTED:
+    if changed and status == ApplicationStatus.REJECTED:
+        application = CertificationApplication.objects.get(pk=case.subject_id)
         _event(application, CertEventKind.REJECTED, actor=actor)
 
 
@@ -398,15 +419,54 @@ def certification_publicity_close(*, application: CertificationApplication, toda
     return certificate
 
 
-def certification_tick(*, today: date | None = None) -> dict[str, int]:
-    """What the scheduler runs daily: close every publicity period that has ended. Idempotent."""
+def certification_material_expire(*, application: CertificationApplication,
+                                  today: date | None = None) -> bool:
+    """A request for more material whose deadline (``material_due``, inclusive) passed unanswered: the application
+    is treated as withdrawn (逾期未补正的，视为撤回申请 — docs/modules/talents.md). The workflow case is cancelled by
+    the system (the paused task ends, nobody is escalated to), the talent is told why and may apply again.
+    Returns whether it expired; answered or still-running requests are left alone."""
+    from onestop.workflow.services import case_cancel
+
     day = today or wd.today()
-    issued = 0
+    if application.status != ApplicationStatus.REVIEW or application.material_due is None \
+            or day <= application.material_due:
+        return False
+    case = case_of(application)
+    if case is None or not case.is_open or not case.tasks.filter(state=TaskState.INFO_REQUESTED).exists():
+        return False
+    reason = _("逾期未补充材料（期限 %(d)s），视为撤回申请。") % {"d": application.material_due.isoformat()}
+    with transaction.atomic():
+        if CertificationApplication.objects.filter(
+                pk=application.pk, status=ApplicationStatus.REVIEW, material_due=application.material_due).update(
+                status=ApplicationStatus.WITHDRAWN, decided_at=timezone.now()) != 1:
+            return False
+        case_cancel(case=case, reason=reason, actor=None)
+        _event(application, CertEventKind.MATERIAL_EXPIRED, reason=reason,
+               detail={"due": application.material_due.isoformat(), "today": day.isoformat()})
+        audit_record(action="certification.material.expire", obj=application, actor_label="system",
+                     before={"status": ApplicationStatus.REVIEW}, after={"status": ApplicationStatus.WITHDRAWN},
+                     detail={"due": application.material_due.isoformat()})
+        notification_send(recipient=application.profile.user, title=_("人才认定申请已视为撤回"),
+                          body=reason + _("如仍需认定，请重新提交申请。"), link=_url(application),
+                          channels=(NotificationChannel.SMS,))
+    return True
+
+
+def certification_tick(*, today: date | None = None) -> dict[str, int]:
+    """What the scheduler runs (``manage.py certification_tick``, next to ``workflow_tick``): close every publicity
+    period that has ended, and withdraw applications whose request for more material passed unanswered.
+    Idempotent."""
+    day = today or wd.today()
+    issued = expired = 0
     for application in CertificationApplication.objects.select_related("profile__user").filter(
             status=ApplicationStatus.PUBLICITY, publicity_end__lt=day):
         if certification_publicity_close(application=application, today=day) is not None:
             issued += 1
-    return {"issued": issued}
+    for application in CertificationApplication.objects.select_related("profile__user").filter(
+            status=ApplicationStatus.REVIEW, material_due__lt=day):
+        if certification_material_expire(application=application, today=day):
+            expired += 1
+    return {"issued": issued, "material_expired": expired}
 
 
 def certificate_revoke(*, certificate: Certificate, actor: User, reason: str) -> Certificate:
@@ -478,6 +538,28 @@ def application_for(*, user: User, pk: int) -> CertificationApplication:
                      object_type="talents.certificationapplication", object_id=str(pk), result=AuditResult.DENIED)
         raise NotFound(_("认定申请不存在，或您无权访问。"))
     return application
+
+
+def certificate_for(*, user: User, pk: int) -> Certificate:
+    """A certificate for its holder, the talent office's reviewers, and reviewers who hold a task on one of the
+    holder's certification cases; everyone else gets NotFound (audited). Staff reads are audited too."""
+    from onestop.core.permissions import Capability, has_capability
+
+    from .permissions import is_reviewer_of
+
+    certificate = (Certificate.objects.select_related("profile__user", "application").filter(pk=pk).first()
+                   if user.is_authenticated else None)
+    holder = certificate is not None and certificate.profile.user_id == user.pk
+    staff = certificate is not None and not holder and (
+        (has_capability(user, Capability.CERT_REVIEW) and _is_office_staff(user))
+        or is_reviewer_of(user, certificate.profile))
+    if certificate is None or not (holder or staff):
+        audit_record(action="certification.certificate.download", actor=user if user.is_authenticated else None,
+                     object_type="talents.certificate", object_id=str(pk), result=AuditResult.DENIED)
+        raise NotFound(_("证书不存在，或您无权访问。"))
+    if staff:
+        audit_record(action="certification.certificate.download", actor=user, obj=certificate)
+    return certificate
 
 
 def publicity_list(*, today: date | None = None) -> Any:

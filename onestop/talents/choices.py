@@ -137,6 +137,8 @@ class CertEventKind(models.TextChoices):
     SUBMITTED = "submitted", _("提交认定申请")
     PRECHECK = "precheck", _("规则预审")
     MATERIAL_DUE = "material_due", _("要求补充材料（限期）")
+    MATERIAL_EXPIRED = "material_expired", _("逾期未补充材料，视为撤回")
+    TIER_DECIDED = "tier_decided", _("确定认定层次")
     PUBLICITY_STARTED = "publicity_started", _("开始公示")
     OBJECTION_FILED = "objection_filed", _("收到异议")
     OBJECTION_RESOLVED = "objection_resolved", _("异议处理")

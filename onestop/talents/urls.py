@@ -15,6 +15,7 @@ urlpatterns = [
     path("certification/<int:pk>/", views.certification_detail, name="certification_detail"),
     path("certification/objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("certification/certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),
+    path("certification/certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("publicity/", views.publicity, name="publicity"),
     path("imports/", views.imports, name="imports"),
 ]

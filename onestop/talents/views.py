@@ -318,6 +318,24 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("talents:certification_detail", kwargs={"pk": certificate.application_id}))
 
 
+@require_GET
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certificate as a PDF, for the holder and authorised staff only, always as an attachment."""
+    from .render import certificate_pdf as render_pdf
+
+    if not request.user.is_authenticated:
+        raise Http404
+    try:
+        certificate = cert.certificate_for(user=_user(request), pk=pk)
+    except NotFound:
+        raise Http404
+    response = HttpResponse(render_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- imports (staff) -----------------------------------------------------------------------------------------------
 
 @capability_required(Capability.REGISTRY_IMPORT)

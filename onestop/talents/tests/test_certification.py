@@ -6,49 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from onestop.core.choices import Role
 from onestop.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from onestop.core.models import AuditEvent
-from onestop.core.tests.factories import EmployerUserFactory, EnterpriseFactory, StaffFactory, TalentFactory
-from onestop.policies.services import policy_load_package
+from onestop.core.tests.factories import EmployerUserFactory, TalentFactory
 from onestop.talents import certification as cert
-from onestop.talents import services
 from onestop.talents.choices import ApplicationStatus
 from onestop.talents.events import CertificationRevoked, certification_events
 from onestop.talents.models import TalentProfile
 from onestop.workflow import calendar as wd
-from onestop.workflow.definitions import read_spec, shipped_spec_files
-from onestop.workflow.services import calendar_year_load_package, definition_publish
-
-
-@pytest.fixture
-def setup(db, department, monkeypatch):
-    from onestop.core.tests.factories import DepartmentFactory
-
-    day = {"today": date(2024, 9, 23)}
-    monkeypatch.setattr(wd, "today", lambda: day["today"])
-    for code in ("hrss", "housing", "education", "health"):
-        DepartmentFactory(code=code)
-    for year in (2024, 2025):
-        calendar_year_load_package(year=year)
-    (path,) = [p for p in shipped_spec_files() if p.name == "talent_certification.json"]
-    definition_publish(spec=read_spec(path))
-    policy_load_package()
-    enterprise = EnterpriseFactory()
-    talent = TalentFactory()
-    TalentProfile.objects.filter(user=talent).update(birth_date=date(1995, 1, 1), education="master",
-                                                     employer=enterprise)
-    document = services.document_upload(actor=talent, kind="diploma",
-                                        upload=SimpleUploadedFile("d.pdf", b"%PDF-1.4 x"))
-    return {
-        "day": day, "talent": talent, "document": document, "enterprise": enterprise,
-        "hr": EmployerUserFactory(enterprise=enterprise),
-        "office": StaffFactory(department=department),
-        "head": StaffFactory(department=department, department__role=Role.DEPT_HEAD),
-        "housing": StaffFactory(department=DepartmentFactory(code="housing")),
-    }
 
 
 def _apply(s, **kw):
@@ -66,8 +32,8 @@ def test_full_flow_with_publicity_on_the_official_calendar(setup):
     assert application.status == ApplicationStatus.PUBLICITY
     # Monday 23 Sep 2024 + 5 working days: 24, 25, 26, 27 Sep and Sunday 29 Sep (调休 for National Day)
     assert application.publicity_end == date(2024, 9, 29)
-    assert cert.certification_tick(today=date(2024, 9, 29)) == {"issued": 0}
-    assert cert.certification_tick(today=date(2024, 9, 30)) == {"issued": 1}
+    assert cert.certification_tick(today=date(2024, 9, 29))["issued"] == 0
+    assert cert.certification_tick(today=date(2024, 9, 30))["issued"] == 1
     application.refresh_from_db()
     assert application.status == ApplicationStatus.CERTIFIED
     certificate = application.certificate
@@ -94,7 +60,7 @@ def test_equivalent_claim_goes_to_committee_and_objections_block(setup):
     assert (application.status, application.decided_tier) == (ApplicationStatus.PUBLICITY, "C")
     objector = TalentFactory()
     objection = cert.objection_file(application=application, actor=objector, content="申报材料中的项目并非其主持。")
-    assert cert.certification_tick(today=date(2025, 1, 1)) == {"issued": 0}
+    assert cert.certification_tick(today=date(2025, 1, 1))["issued"] == 0
     cert.objection_resolve(objection=objection, actor=s["office"], upheld=True, resolution="核查属实，异议成立。")
     application.refresh_from_db()
     assert application.status == ApplicationStatus.REJECTED
