@@ -1091,6 +1091,8 @@ class BatchPlan:
         result = (
             ([leaf_stage] if leaf_stage else []) + ([mask_stage] if mask_stage else []) + [stage1, outputs]
         )
+        if len(self._cache) >= 64:  # profiles are few in practice; never grow without bound
+            self._cache.clear()
         self._cache[key] = result
         return result
 
