@@ -477,24 +477,31 @@ def _tie_keys(user: User) -> tuple[str, date | None]:
 
 
 def _assess(rnd: AllocationRound, user: User, *, as_of: date) -> dict[str, Any]:
-    """Eligibility, group and points of one applicant from the round's rule set."""
+    """Eligibility, priority group and points of one applicant from the round's rule set. The groups are rules
+    (``ranking.groups[].rule``), the first granted one wins; eligible = the base rules granted and some group
+    granted; refused when a base rule or every group rule is refused; otherwise undetermined (a fact is unknown)."""
     from onestop.talents.facts import facts_for_user
 
     facts = facts_for_user(user, as_of=as_of) or {}
     rule_set = rnd.rule_set
     ranking = rule_set.ranking
-    result = rules.evaluate(rule_set, facts, as_of=as_of)
-    verdict = rules.eligibility(rule_set, result)
-    tier = result[ranking["group_rule"]].tier if result[ranking["group_rule"]].eligible else None
     groups = ranking.get("groups", [])
-    group = next(((i, g) for i, g in enumerate(groups) if g["tier"] == tier), None)
+    result = rules.evaluate(rule_set, facts, as_of=as_of)
+    base = rules.eligibility(rule_set, result)
+    statuses = [result[g["rule"]].status for g in groups]
+    group = next(((i, g) for i, g in enumerate(groups) if statuses[i] is True), None)
+    verdict: bool | None
+    if base is False or all(s is False for s in statuses):
+        verdict = False
+    elif base is True and group is not None:
+        verdict = True
+    else:
+        verdict = None
     points = result[ranking["points_rule"]].points if ranking.get("points_rule") else 0
     batch, pension = _tie_keys(user)
-    if verdict is True and group is None:  # eligible by the rules but in no configured group
-        verdict = False
-    return {"verdict": verdict,
-            "group": group, "points": int(points or 0), "cert_batch": batch, "pension_start": pension,
-            "explanation": rules.explanation(result, ranking.get("eligibility", []))}
+    explained_rules = list(ranking.get("eligibility", [])) + ([] if group is not None else [g["rule"] for g in groups])
+    return {"verdict": verdict, "group": group, "points": int(points or 0), "cert_batch": batch,
+            "pension_start": pension, "explanation": rules.explanation(result, explained_rules)}
 
 
 def application_submit(*, rnd: AllocationRound, applicant: User, preferences: list[str],
