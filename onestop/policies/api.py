@@ -21,10 +21,12 @@ router = Router(tags=["policies"])
 class PolicyOut(Schema):
     code: str
     title: str
+    title_en: str
     category: str
     issuer: str
     document_number: str
     summary: str
+    summary_en: str
     legal_reference: str
     illustrative: bool
 
@@ -49,8 +51,9 @@ class CalculatorIn(Schema):
 
 def _policy_out(p: Any) -> PolicyOut:
     version = p.published_versions[0] if getattr(p, "published_versions", None) else None
-    return PolicyOut(code=p.code, title=p.title, category=p.category, issuer=p.issuer,
-                     document_number=p.document_number, summary=p.summary, legal_reference=p.legal_reference,
+    return PolicyOut(code=p.code, title=p.title, title_en=p.title_en, category=p.category, issuer=p.issuer,
+                     document_number=p.document_number, summary=p.summary, summary_en=p.summary_en,
+                     legal_reference=p.legal_reference,
                      illustrative=bool(version and version.has_illustrative))
 
 

@@ -50,6 +50,21 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def display_title(self) -> str:
+        """The English title when the page is in English and one exists; the Chinese title otherwise."""
+        return self.title_en if self.title_en and _english() else self.title
+
+    @property
+    def display_summary(self) -> str:
+        return self.summary_en if self.summary_en and _english() else self.summary
+
+
+def _english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").lower().startswith("en")
+
 
 class PolicyVersion(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="versions")
