@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from onestop.core.exceptions import Conflict, ValidationFailed
+from onestop.core.exceptions import Conflict, NotFound, ValidationFailed
 from onestop.housing import services
 from onestop.housing.choices import (
     ApplicationStatus,
@@ -139,7 +139,7 @@ def test_decline_cascades_to_the_next_in_line(desk, clock):
 
 
 def test_lapse_cascades_and_the_last_lapse_frees_the_unit(desk, clock):
-    rnd, people = _drawn_round(desk, clock, n_people=2)
+    _drawn_round(desk, clock, n_people=2)
     offer = Offer.objects.get(status=OfferStatus.OPEN)
     clock.today = offer.deadline + timedelta(days=1)
     assert services.housing_tick()["offers_lapsed"] == 1
@@ -152,9 +152,9 @@ def test_lapse_cascades_and_the_last_lapse_frees_the_unit(desk, clock):
 
 
 def test_lease_lifecycle(desk, clock):
-    rnd, people = _drawn_round(desk, clock, n_people=1)
+    _rnd, people = _drawn_round(desk, clock, n_people=1)
     offer = Offer.objects.get()
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):
         services.offer_accept(offer=offer, actor=desk)  # not the applicant's offer
     lease = services.offer_accept(offer=offer, actor=people[0])
     assert lease.status == LeaseStatus.ACTIVE and lease.start_date == AFTER + timedelta(days=1)
@@ -176,7 +176,7 @@ def test_lease_lifecycle(desk, clock):
 
 
 def test_a_person_never_holds_two_talent_apartments(desk, clock):
-    rnd, people = _drawn_round(desk, clock, n_units=2, n_people=2)
+    _rnd, people = _drawn_round(desk, clock, n_units=2, n_people=2)
     tenant = people[0]
     services.offer_accept(offer=Offer.objects.get(application__applicant=tenant), actor=tenant)
     other_unit = Unit.objects.exclude(leases__status=LeaseStatus.ACTIVE).first()
@@ -197,7 +197,7 @@ def test_a_person_never_holds_two_talent_apartments(desk, clock):
 
 
 def test_revoked_certification_flags_the_lease_for_review(desk, clock):
-    rnd, people = _drawn_round(desk, clock, n_people=1)
+    _rnd, people = _drawn_round(desk, clock, n_people=1)
     tenant = people[0]
     lease = services.offer_accept(offer=Offer.objects.get(), actor=tenant)
     certification_events.publish(CertificationRevoked(

@@ -1,0 +1,150 @@
+"""Pages, the API and the Excel import: who sees what (404 for the rest), forms with Chinese field errors, the import
+all-or-nothing with row-level errors, the desk's dashboard chart under the strict CSP."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from openpyxl import Workbook
+
+from onestop.housing import importer, services
+from onestop.housing.choices import Layout, StayStatus
+from onestop.housing.models import Bed, Unit, WarmStation
+
+from .conftest import TODAY, employed, graduate, make_units, open_round
+
+pytestmark = pytest.mark.django_db
+
+
+def workbook(unit_rows, bed_rows=()) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = importer.UNIT_SHEET
+    ws.append(importer.UNIT_COLUMNS)
+    for row in unit_rows:
+        ws.append(row)
+    beds = wb.create_sheet(importer.BED_SHEET)
+    beds.append(importer.BED_COLUMNS)
+    for row in bed_rows:
+        beds.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+GOOD = ["apt9", "人才公寓九期", "人才公寓", "新港大道 9 号", "2号楼", "0301", 3, 52.5, "两室一厅", 2200, 40, "空闲"]
+
+
+def test_import_is_all_or_nothing_with_row_errors(desk):
+    bad = list(GOOD)
+    bad[5], bad[8], bad[7] = "0302", "五室", -3
+    report = importer.inventory_import(actor=desk, content=workbook([GOOD, bad], [["ws9", "驿站九", "迎宾大道", "", "1", ""]]))
+    assert not report.ok
+    assert {(e["sheet"], e["row"], e["column"]) for e in report.errors} == {
+        ("房源", 3, "户型"), ("房源", 3, "建筑面积（㎡）"), ("驿站床位", 2, "床位")}
+    assert not Unit.objects.exists() and not WarmStation.objects.exists()
+    report = importer.inventory_import(actor=desk, content=workbook([GOOD], [["ws9", "驿站九", "迎宾大道", "", "1", "A"]]))
+    assert report.ok and (report.units, report.beds) == (1, 1)
+    unit = Unit.objects.get()
+    assert (unit.code, unit.layout, str(unit.area_m2), unit.monthly_rent_fen, unit.payable_rent_fen) == (
+        "apt9-2号楼-0301", Layout.TWO_BED, "52.50", 220000, 132000)
+    importer.inventory_import(actor=desk, content=workbook([GOOD]))  # re-import: nothing duplicated
+    assert Unit.objects.count() == 1 and Bed.objects.count() == 1
+
+
+def test_import_page_and_garbage_file(desk, login):
+    client = login(desk, otp=True)
+    response = client.post("/housing/desk/inventory/", {"action": "import", "i-file": io.BytesIO(b"not excel")})
+    assert response.status_code == 422 and "不是有效的 Excel" in response.content.decode()
+    upload = io.BytesIO(workbook([GOOD]))
+    upload.name = "units.xlsx"
+    response = client.post("/housing/desk/inventory/", {"action": "import", "i-file": upload})
+    assert response.status_code == 302 and Unit.objects.count() == 1
+    assert client.get("/housing/desk/inventory/template.xlsx").status_code == 200
+
+
+def test_desk_pages_are_for_housing_staff_only(desk, staff, talent, login):
+    for path in ("/housing/desk/", "/housing/desk/inventory/", "/housing/desk/rounds/", "/housing/desk/leases/",
+                 "/housing/desk/gifts/", "/housing/desk/scan/"):
+        assert login(desk, otp=True).get(path).status_code == 200, path
+        assert login(staff, otp=True).get(path).status_code == 404, path  # another department's staff
+        assert login(talent).get(path).status_code == 404, path
+
+
+def test_dashboard_chart_is_json_script_and_counts_beds(desk, login, station):
+    services.stay_book(guest=graduate(), station=station, check_in=TODAY + timedelta(days=3), nights=2)
+    html = login(desk, otp=True).get("/housing/desk/").content.decode()
+    assert 'data-chart="beds-chart-data"' in html and "<script>" not in html.replace('<script id=', '')
+    start = html.index('id="beds-chart-data"')
+    option = json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
+    reserved = next(s for s in option["series"] if s["name"] == "已预留")["data"]
+    assert sum(reserved) == 2
+
+
+def test_talent_books_on_the_page_and_sees_the_qr(station, login):
+    guest = graduate()
+    client = login(guest)
+    response = client.post("/housing/stays/new/", {"station": station.pk, "check_in": "2026-03-03", "nights": 1})
+    assert response.status_code == 422 and "至少提前 3 个工作日" in response.content.decode()
+    response = client.post("/housing/stays/new/", {"station": station.pk, "check_in": "2026-03-05", "nights": 2})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "<svg" in page and station.address in page
+    other = login(graduate())
+    assert other.get(response["Location"]).status_code == 404
+
+
+def test_scan_page_checks_in(station, desk, login, clock):
+    booking = services.stay_book(guest=graduate(), station=station, check_in=TODAY + timedelta(days=3), nights=1)
+    clock.today = booking.check_in
+    client = login(desk, otp=True)
+    assert booking.reference in client.get(f"/housing/desk/scan/?token={booking.token}").content.decode()
+    client.post("/housing/desk/scan/", {"token": booking.token, "action": "check_in"})
+    booking.refresh_from_db()
+    assert booking.status == StayStatus.CHECKED_IN
+
+
+def test_api_stay_round_and_offer(station, desk, login, clock):
+    guest = graduate()
+    client = login(guest)
+    r = client.post("/api/v1/housing/stays", {"station": station.code, "check_in": "2026-03-05", "nights": 9},
+                    content_type="application/json")
+    assert r.status_code == 422 and "入住晚数" in r.json()["errors"]["nights"][0]
+    r = client.post("/api/v1/housing/stays", {"station": station.code, "check_in": "2026-03-05", "nights": 2},
+                    content_type="application/json")
+    assert r.status_code == 201 and r.json()["address"] == station.address
+    assert len(client.get("/api/v1/housing/stays").json()) == 1
+
+    rnd = open_round(desk, make_units(1))
+    tenant = employed()
+    tclient = login(tenant)
+    r = tclient.post(f"/api/v1/housing/rounds/{rnd.code}/applications", {"preferences": ["one_bed"]},
+                     content_type="application/json")
+    assert r.status_code == 201, r.content
+    clock.today = TODAY + timedelta(days=8)
+    dclient = login(desk, otp=True)
+    assert dclient.post(f"/api/v1/housing/desk/rounds/{rnd.code}/publish").status_code == 200
+    assert tclient.post(f"/api/v1/housing/desk/rounds/{rnd.code}/draw").status_code == 404
+    assert dclient.post(f"/api/v1/housing/desk/rounds/{rnd.code}/draw").json()["status"] == "drawn"
+    results = client.get(f"/api/v1/housing/rounds/{rnd.code}/results").json()
+    assert results[0]["unit"] and "*" in results[0]["name"]
+    offer = tclient.get("/api/v1/housing/offers").json()[0]
+    assert client.post(f"/api/v1/housing/offers/{offer['id']}/accept").status_code == 404  # not hers
+    lease = tclient.post(f"/api/v1/housing/offers/{offer['id']}/accept").json()
+    assert lease["payable_rent_fen"] == 90000 and lease["status"] == "active"
+    assert tclient.get("/api/v1/housing/leases").json()[0]["id"] == lease["id"]
+
+
+def test_round_page_apply_form_and_public_results(desk, login):
+    rnd = open_round(desk, make_units(1))
+    anonymous_page = login(employed()).get(f"/housing/rounds/{rnd.code}/")
+    assert anonymous_page.status_code == 200 and 'id="apply-form"' in anonymous_page.content.decode()
+    user = employed()
+    client = login(user)
+    response = client.post(f"/housing/rounds/{rnd.code}/", {"first": "one_bed"})
+    assert response.status_code == 302
+    assert 'id="my-code"' in client.get(f"/housing/rounds/{rnd.code}/").content.decode()
+    assert login(graduate()).get("/housing/").status_code == 200
