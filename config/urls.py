@@ -19,6 +19,8 @@ urlpatterns = [
     path("greencards/", include("onestop.greencards.urls")),
     path("housing/", include("onestop.housing.urls")),
     path("onething/", include("onestop.onething.urls")),
+    path("employer/", include("onestop.employers.urls")),
+    path("engagement/", include("onestop.engagement.urls")),
     path(".well-known/greencard/", include((well_known_urlpatterns, "greencard_public"))),
     path("", include("onestop.core.urls")),
 ]

@@ -120,13 +120,17 @@ def need_for(*, user: User, pk: int) -> Need:
     need = Need.objects.select_related("enterprise").filter(pk=pk).first()
     if need is None:
         raise NotFound("需求不存在。")
-    if need.status == NeedStatus.PUBLISHED or need.enterprise_id in user.enterprise_ids():
+    if need.status == NeedStatus.PUBLISHED:
         return need
-    if user.is_authenticated and in_department(user, *REVIEW_DEPARTMENTS):
+    if not user.is_authenticated:
+        raise NotFound("需求不存在。")
+    if need.enterprise_id in user.enterprise_ids():
         return need
-    if user.is_authenticated and NeedApplication.objects.filter(need=need, researcher__user=user).exists():
+    if in_department(user, *REVIEW_DEPARTMENTS):
         return need
-    raise _denied(user, "engagement.need", pk) if user.is_authenticated else NotFound("需求不存在。")
+    if NeedApplication.objects.filter(need=need, researcher__user=user).exists():
+        return need
+    raise _denied(user, "engagement.need", pk)
 
 
 def applications_for_need(*, user: User, need: Need) -> QuerySet[NeedApplication]:

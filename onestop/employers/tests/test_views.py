@@ -1,0 +1,113 @@
+"""Pages of the portal: each renders for its user, answers 404 to everyone else, and shows Chinese field errors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from onestop.core.tests.factories import EmployerUserFactory, EnterpriseFactory
+from onestop.employers import services
+from onestop.employers.models import BusinessLicence, Job
+
+from .test_portal import PDF
+
+
+def test_portal_pages_render_for_the_employer(org, login):
+    client = login(org.hr)
+    for name in ("/employer/", "/employer/employments/", "/employer/talents/", "/employer/jobs/",
+                 "/employer/funding/", "/employer/placements/", "/engagement/needs/mine/",
+                 "/engagement/problems/"):
+        response = client.get(name)
+        assert response.status_code == 200, name
+
+
+def test_staff_pages_are_404_for_employers_and_talents(org, login):
+    client = login(org.admin)
+    for name in ("/employer/review/", "/employer/funding/office/", "/engagement/events/manage/",
+                 "/engagement/visits/", "/engagement/needs/review/"):
+        assert client.get(name).status_code == 404, name
+    talent = login(org.talents[0])
+    assert talent.get("/employer/jobs/").status_code == 404
+
+
+def test_licence_upload_and_review_pages(org, login):
+    pending = EnterpriseFactory(status="pending")
+    admin = EmployerUserFactory(enterprise=pending)
+    client = login(admin)
+    response = client.post("/employer/licence/", {"licence": SimpleUploadedFile("a.pdf", b"not a pdf")}, follow=True)
+    assert "营业执照：只能上传 PDF、JPEG 或 PNG 文件" in response.content.decode()
+    client.post("/employer/licence/", {"licence": SimpleUploadedFile("执照.pdf", PDF)})
+    licence = BusinessLicence.objects.get()
+    assert login(org.other_admin).get(f"/employer/licences/{licence.pk}/download/").status_code == 404
+    office = login(org.office, otp=True)
+    download = office.get(f"/employer/licences/{licence.pk}/download/")
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    response = office.post(f"/employer/review/{pending.pk}/", {"decision": "reject", "reason": ""})
+    assert "核验意见：退回时请写明理由。" in response.content.decode()
+    office.post(f"/employer/review/{pending.pk}/", {"decision": "approve"})
+    pending.refresh_from_db()
+    assert pending.status == "active"
+    assert login(org.housing, otp=True).get(f"/employer/review/{pending.pk}/").status_code == 404
+
+
+def test_job_form_errors_name_the_field_and_search_is_public(org, login, client):
+    hr = login(org.hr)
+    response = hr.post("/employer/jobs/", {"title": "", "industry": "aerospace", "education_min": "master",
+                                           "description": "x", "salary_min": "9000", "salary_max": "8000",
+                                           "headcount": "1", "location": "港区", "publish": "on"})
+    body = response.content.decode()
+    assert "岗位名称：请填写此项。" in body and "月薪上限：不能低于月薪下限。" in body
+    assert Job.objects.count() == 0
+    hr.post("/employer/jobs/", {"title": "适航工程师", "industry": "aerospace", "education_min": "master",
+                                "description": "负责适航取证", "salary_min": "9000", "salary_max": "15000",
+                                "headcount": "2", "location": "港区", "publish": "on"})
+    job = Job.objects.get()
+    assert "适航工程师" in client.get("/employer/jobs/search/?industry=aerospace&education=doctor").content.decode()
+    assert "适航工程师" not in client.get("/employer/jobs/search/?education=bachelor").content.decode()
+    assert login(org.other_admin).post(f"/employer/jobs/{job.pk}/status/", {"status": "closed"}).status_code == 404
+
+
+def test_employment_decision_page(org, login):
+    from onestop.talents.services import employment_add
+
+    job = employment_add(actor=org.talents[0], uscc=org.ours.uscc, start_date=date(2024, 3, 1))
+    assert login(org.other_admin).post(f"/employer/employments/{job.pk}/decide/",
+                                       {"decision": "confirm"}).status_code == 404
+    client = login(org.hr)
+    response = client.post(f"/employer/employments/{job.pk}/decide/", {"decision": "deny"}, follow=True)
+    assert "理由：否认任职时请写明理由。" in response.content.decode()
+    client.post(f"/employer/employments/{job.pk}/decide/", {"decision": "confirm"})
+    job.refresh_from_db()
+    assert job.confirmed_at is not None
+
+
+def test_hr_invitation_pages(org, login, client):
+    admin = login(org.admin)
+    response = admin.post("/employer/hr/", {"real_name": "赵六", "phone": "13903718888"})
+    link = response.context["link"]
+    token = link.rstrip("/").split("/")[-1]
+    assert login(org.hr).post("/employer/hr/", {"real_name": "x", "phone": "13903718887"}).status_code == 404
+    response = client.post(f"/employer/invitations/{token}/", {"password": "short"})
+    assert "密码" in response.content.decode()
+    assert client.post(f"/employer/invitations/{token}/", {"password": "Hr#2024strong"}).status_code == 302
+    assert client.get(f"/employer/invitations/{token}/").status_code == 404
+
+
+@pytest.mark.usefixtures("funding_policy", "funding_workflow")
+def test_funding_pages(org, login):
+    from .conftest import certify
+
+    cert = certify(org.talents[0].talent_profile)
+    client = login(org.admin)
+    page = client.get("/employer/funding/").content.decode()
+    assert "funding-quote" in page
+    response = client.post("/employer/funding/", {"certificate": cert.pk, "statement": "短"})
+    assert "引进或培养情况说明：请写明引进或培养情况（至少 10 个字）。" in response.content.decode()
+    response = client.post("/employer/funding/", {"certificate": cert.pk, "statement": "全职引进的研发中心负责人，2024 年到岗。"})
+    application = org.ours.funding_applications.get()
+    assert response.status_code == 302
+    assert login(org.other_admin).get(f"/employer/funding/{application.pk}/").status_code == 404
+    assert login(org.office, otp=True).get(f"/employer/funding/{application.pk}/").status_code == 200
+    assert services.funding_quote(enterprise=org.ours, as_of=date.today()).cap_fen == 500_000_000
