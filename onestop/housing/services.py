@@ -28,7 +28,7 @@ from onestop.core.notifications import notification_send
 from onestop.core.services import FieldErrors
 from onestop.workflow import calendar as wd
 
-from . import lottery, rules
+from . import lottery, ranking, rules
 from .choices import (
     ACTIVE_GIFT_STATES,
     ApplicationStatus,
@@ -559,34 +559,39 @@ def application_withdraw(*, application: Application, actor: User) -> Applicatio
     return application
 
 
-def _sort_key(app: Application, order: list[str]) -> tuple[Any, ...]:
-    """Group first, then the group's tie-breakers (missing values last)."""
-    key: list[Any] = [app.group_order]
-    for item in order:
-        if item == "-points":
-            key.append(-app.points)
-        elif item == "points":
-            key.append(app.points)
-        elif item == "applied_on":
-            key.append(timezone.localtime(app.applied_at).date().isoformat())
-        elif item == "applied_at":
-            key.append(app.applied_at.isoformat())
-        elif item == "cert_batch":
-            key.append(app.cert_batch or "9999")
-        elif item == "pension_start":
-            key.append(app.pension_start.isoformat() if app.pension_start else "9999")
-    return tuple(key)
+def _assess_batch(rnd: AllocationRound, apps: list[Application]) -> dict[int, ranking.Assessed]:
+    """Every application at once: the registry's polars frame on the closing date, the round's rule set in batch
+    (``evaluate_frame``), the tie keys in two queries. Keys are application ids."""
+    from onestop.talents.choices import CertificateStatus, CertTrack
+    from onestop.talents.facts import registry_frame
+    from onestop.talents.models import Certificate, SocialInsuranceMonth, TalentProfile
 
-
-def _dense_ranks(apps: list[Application], groups: list[dict[str, Any]]) -> None:
-    keyed = sorted(((_sort_key(a, groups[a.group_order or 0].get("order", [])), a) for a in apps),
-                   key=lambda t: t[0])
-    rank, previous = 0, None
-    for key, app in keyed:
-        if key != previous:
-            rank += 1
-            previous = key
-        app.rank = rank
+    if not apps:
+        return {}
+    profile_of = dict(TalentProfile.objects.filter(user_id__in=[a.applicant_id for a in apps])
+                      .values_list("user_id", "pk"))
+    profiles = list(profile_of.values())
+    frame = registry_frame(as_of=rnd.closes_on, profile_ids=profiles)
+    out = rules.engine_for(rnd.rule_set).evaluate_frame(frame, as_of=rnd.closes_on, keep=["person_id"])
+    by_profile = ranking.assess_frame(out, rnd.rule_set.ranking)
+    batches = dict(Certificate.objects.filter(profile_id__in=profiles, track=CertTrack.STANDARD,
+                                              status=CertificateStatus.VALID).values_list("profile_id", "valid_from"))
+    pensions = dict(SocialInsuranceMonth.objects.filter(profile_id__in=profiles).values("profile_id")
+                    .annotate(first=Min("month")).values_list("profile_id", "first"))
+    result: dict[int, ranking.Assessed] = {}
+    for app in apps:
+        profile_id = profile_of.get(app.applicant_id)
+        item = by_profile.get(profile_id) if profile_id is not None else None
+        if item is None or profile_id is None:
+            continue
+        batch, pension = batches.get(profile_id), pensions.get(profile_id)
+        item.key = app.pk
+        item.cert_batch = batch.isoformat() if batch else ""
+        item.pension_start = pension.isoformat() if pension else ""
+        item.applied_on = timezone.localtime(app.applied_at).date().isoformat()
+        item.applied_at = app.applied_at.isoformat()
+        result[app.pk] = item
+    return result
 
 
 def preferences_bytes(rnd: AllocationRound, apps: list[Application]) -> bytes:
@@ -609,21 +614,23 @@ def round_publish(*, rnd: AllocationRound, actor: User, today: date | None = Non
                     published_at=timezone.now())
         apps = list(Application.objects.filter(round=rnd, status=ApplicationStatus.SUBMITTED)
                     .select_related("applicant").order_by("code"))
+        assessed = _assess_batch(rnd, apps)
+        ranks = ranking.dense_ranks(assessed.values(), groups)
         ranked: list[Application] = []
         for app in apps:
-            assessed = _assess(rnd, app.applicant, as_of=rnd.closes_on)
-            app.explanation = assessed["explanation"]
-            if assessed["verdict"] is not True or assessed["group"] is None:
+            item = assessed.get(app.pk)
+            if item is None or not item.eligible or item.group_order is None:
                 app.status = ApplicationStatus.INELIGIBLE
+                app.explanation = _assess(rnd, app.applicant, as_of=rnd.closes_on)["explanation"]
                 continue
-            index, group = assessed["group"]
-            app.group_order, app.group_tier = index, group["tier"]
+            group = groups[item.group_order]
+            app.group_order, app.group_tier = item.group_order, group["tier"]
             app.group_label, app.guaranteed = group.get("label", group["tier"]), bool(group.get("guaranteed"))
-            app.points, app.cert_batch, app.pension_start = (assessed["points"], assessed["cert_batch"],
-                                                             assessed["pension_start"])
+            app.points, app.cert_batch = item.points, item.cert_batch
+            app.pension_start = date.fromisoformat(item.pension_start) if item.pension_start else None
+            app.rank = ranks[app.pk]
             app.status = ApplicationStatus.RANKED
             ranked.append(app)
-        _dense_ranks(ranked, groups)
         Application.objects.bulk_update(apps, ["status", "explanation", "group_order", "group_tier", "group_label",
                                                "guaranteed", "points", "cert_batch", "pension_start", "rank"])
         rnd.refresh_from_db()
