@@ -111,8 +111,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 data = dict(form.cleaned_data)
-                data.pop("file", None)
-                _save(section, _user(request), data, request.FILES)
+                upload = data.pop("file", None)
+                _save(section, _user(request), data, {"file": upload})
                 messages.success(request, _("已保存。"))
                 return redirect(reverse("talents:profile") + f"#section-{section}")
             except ApplicationError as exc:

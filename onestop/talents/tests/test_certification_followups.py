@@ -178,3 +178,13 @@ def test_committee_must_decide_its_own_tier(setup):
     cert.certification_decide(application=application, actor=s["head"], action="approve", tier="C")
     application.refresh_from_db()
     assert (application.status, application.decided_tier) == (ApplicationStatus.PUBLICITY, "C")
+
+
+def test_profile_page_uploads_a_document(talent, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = login(talent).post("/talent/profile/", {
+        "section": "document", "document-kind": "diploma",
+        "document-file": SimpleUploadedFile("学位证书.pdf", b"%PDF-1.4 x", content_type="application/pdf")})
+    assert response.status_code == 302
+    assert talent.talent_profile.documents.get().original_name == "学位证书.pdf"
