@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from onestop.core.exceptions import NotFound
@@ -47,8 +48,8 @@ def matter_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/applications", response={201: dict}, summary="开始（或继续）一件事申请 / Start a draft")
-def application_create(request: HttpRequest) -> tuple[int, dict[str, Any]]:
-    return 201, _application_out(services.application_start(actor=_user(request, Capability.ONETHING_APPLY)))
+def application_create(request: HttpRequest) -> Status[dict[str, Any]]:
+    return Status(201, _application_out(services.application_start(actor=_user(request, Capability.ONETHING_APPLY))))
 
 
 @router.put("/applications/{pk}/matters", summary="选择事项 / Choose the matters")
@@ -61,12 +62,13 @@ def application_matters(request: HttpRequest, pk: int, payload: MattersIn) -> di
 
 @router.post("/applications/{pk}/documents", response={201: dict}, summary="上传共用材料 / Attach a shared document")
 def application_document(request: HttpRequest, pk: int, code: Form[str], document_id: Form[int | None] = None,
-                         file: File[UploadedFile] | None = None) -> tuple[int, dict[str, Any]]:
+                         file: UploadedFile | None = File(None)  # type: ignore[type-arg]  # noqa: B008
+                         ) -> Status[dict[str, Any]]:
     user = _user(request, Capability.ONETHING_APPLY)
     application = selectors.application_for(user=user, pk=pk)
     slot = services.application_attach_document(application=application, actor=user, code=code, upload=file,
                                                 document_id=document_id)
-    return 201, {"code": slot.code, "document_id": slot.document_id}
+    return Status(201, {"code": slot.code, "document_id": slot.document_id})
 
 
 @router.get("/applications/{pk}/precheck", summary="预审 / Pre-check every matter")
@@ -136,9 +138,9 @@ def _run_out(run: Any) -> dict[str, Any]:
 
 
 @router.post("/runs", response={202: dict}, summary="立即运行免申即享匹配 / Run the matching now")
-def run_create(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def run_create(request: HttpRequest) -> Status[dict[str, Any]]:
     run = matching.match_run_now(actor=_user(request, Capability.BENEFITS_MANAGE))
-    return 202, _run_out(run)
+    return Status(202, _run_out(run))
 
 
 @router.get("/runs/{pk}", summary="匹配批次 / A matching run")

@@ -50,14 +50,14 @@ def _read(sql: str, schema: dict[str, Any]) -> pl.DataFrame:
     if postgres:
         buf = io.BytesIO()
         with connection.cursor() as cursor, \
-                cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:  # type: ignore[attr-defined]
+                cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
             for block in copy:
                 buf.write(block)
         if buf.tell() == 0:
             frame = pl.DataFrame(schema=raw)
         else:
             buf.seek(0)
-            frame = pl.read_csv(buf, has_header=False, new_columns=names, schema=raw, missing_utf8_is_empty_string=False)
+            frame = pl.read_csv(buf, has_header=False, new_columns=names, schema=raw)
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql)

@@ -69,7 +69,7 @@ def _bulk_insert(table: str, columns: list[str], frame: pl.DataFrame) -> None:
         buf = io.BytesIO()
         frame.select(columns).write_csv(buf, include_header=False)
         with connection.cursor() as cursor, \
-                cursor.cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN (FORMAT csv)") as copy:  # type: ignore[attr-defined]
+                cursor.cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getvalue())
     else:
         marks = ", ".join(["%s"] * len(columns))

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -128,7 +128,7 @@ def application_attach_document(*, application: Application, actor: User, code: 
         if upload is not None:
             document = document_upload(actor=actor, kind=types[code]["kind"], upload=upload)
         else:
-            found = Document.objects.filter(pk=document_id, profile=application.profile).first()
+            found = Document.objects.filter(pk=int(document_id or 0), profile=application.profile).first()
             if found is None:
                 raise ValidationFailed(_("提交的信息有误，请按提示修改。"),
                                        field_errors={"document_id": [_("材料：只能选择本人档案中的材料。")]})
@@ -331,7 +331,8 @@ def application_withdraw(*, application: Application, actor: User, reason: str =
         raise TransitionNotAllowed(_("申请已办结，不能撤回。"))
     with transaction.atomic():
         open_matters = list(application.matters.filter(status__in=OPEN_MATTER_STATUSES)
-                            .select_related("matter", "case").order_by("-matter__depends_on_id"))
+                            .select_related("matter", "case")
+                            .order_by(F("matter__depends_on_id").desc(nulls_last=True)))  # dependents first
         for am in open_matters:
             am.refresh_from_db()
             if am.status in OPEN_MATTER_STATUSES:

@@ -1,0 +1,167 @@
+"""免申即享: grants and offers from the whole registry, idempotent reruns (a DB constraint), people who stop being
+eligible flagged not dropped, near misses with the missing condition, run records, and the fast facts reader."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from django.db import IntegrityError
+
+from onestop.core.exceptions import Conflict, NotFound
+from onestop.core.models import Notification
+from onestop.policies.models import Policy
+from onestop.talents.facts import registry_frame
+from onestop.talents.models import (
+    Certificate,
+    CertificationApplication,
+    EducationRecord,
+    Employment,
+    FamilyMember,
+    HomeOwnership,
+    Qualification,
+    SocialInsuranceMonth,
+    TalentProfile,
+)
+
+from .. import services
+from ..choices import BenefitMode, OfferStatus, RunStatus
+from ..facts_io import registry_facts_frame
+from ..matching import match_run_create, match_run_execute
+from ..models import BenefitOffer, BenefitSetting, NearMiss
+from .conftest import make_talent
+
+
+def _mode(code: str, mode: str) -> None:
+    BenefitSetting.objects.update_or_create(policy=Policy.objects.get(code=code), defaults={"mode": mode})
+
+
+def _run():
+    return match_run_execute(run_id=match_run_create(actor=None).pk)
+
+
+@pytest.fixture
+def registry(zone):
+    _mode("young-graduate-allowance", BenefitMode.GRANT)
+    _mode("talent-hukou", BenefitMode.OFFER)
+    eligible, _p = make_talent()                    # allowance and hukou
+    short, _p = make_talent(months=4)               # allowance: one condition short (insurance months)
+    settled, _p = make_talent(hukou="zone")         # allowance only (already registered in the zone)
+    return {"eligible": eligible, "short": short, "settled": settled}
+
+
+def test_a_run_grants_offers_lists_near_misses_and_records_itself(registry, zone, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _run()
+    assert run.status == RunStatus.DONE and run.errors == []
+    assert run.persons == 3 and run.policies_total == 2 and run.progress == 100
+    assert run.grants == 2 and run.offers == 2
+    assert run.started_at and run.finished_at and run.duration is not None
+    allowance = Policy.objects.get(code="young-graduate-allowance")
+    granted = BenefitOffer.objects.get(policy=allowance, profile__user=registry["eligible"])
+    assert granted.status == OfferStatus.GRANTED and granted.rules == ["living_allowance"]
+    assert granted.amount_fen > 0
+    near = NearMiss.objects.get(run=run, policy=allowance)
+    assert near.profile.user == registry["short"] and "社保" in near.condition
+    # notifications went out after commit, once per offer
+    assert Notification.objects.filter(recipient=registry["eligible"], title__contains="免申即享").count() == 2
+
+
+def test_reruns_are_idempotent_and_the_constraint_forbids_duplicates(registry):
+    _run()
+    before = sorted(BenefitOffer.objects.values_list("policy_id", "profile_id", "status"))
+    second = _run()
+    assert second.grants == 0 and second.offers == 0 and second.flagged == 0
+    assert sorted(BenefitOffer.objects.values_list("policy_id", "profile_id", "status")) == before
+    offer = BenefitOffer.objects.first()
+    with pytest.raises(IntegrityError):
+        BenefitOffer.objects.create(policy=offer.policy, profile=offer.profile, status=OfferStatus.OFFERED)
+
+
+def test_who_stops_being_eligible_is_flagged_not_dropped_and_unflagged_when_back(registry):
+    _run()
+    profile = TalentProfile.objects.get(user=registry["eligible"])
+    employer = profile.employer
+    TalentProfile.objects.filter(pk=profile.pk).update(employer=None)
+    run = _run()
+    assert run.flagged == 2
+    offers = BenefitOffer.objects.filter(profile=profile)
+    assert offers.count() == 2 and all(o.ineligible_since is not None for o in offers)
+    TalentProfile.objects.filter(pk=profile.pk).update(employer=employer)
+    _run()
+    assert all(o.ineligible_since is None for o in BenefitOffer.objects.filter(profile=profile))
+
+
+def test_one_click_accept_and_scoping(registry):
+    _run()
+    offer = BenefitOffer.objects.get(profile__user=registry["eligible"], status=OfferStatus.OFFERED)
+    with pytest.raises(NotFound):
+        services.offer_accept(offer_id=offer.pk, actor=registry["short"])
+    accepted = services.offer_accept(offer_id=offer.pk, actor=registry["eligible"])
+    assert accepted.status == OfferStatus.ACCEPTED
+    with pytest.raises(Exception, match="已确认"):
+        services.offer_accept(offer_id=offer.pk, actor=registry["eligible"])
+
+
+def test_one_active_run_at_a_time(registry):
+    match_run_create(actor=None)
+    with pytest.raises(Conflict):
+        match_run_create(actor=None)
+
+
+def test_a_failing_policy_is_recorded_and_the_others_go_on(registry, monkeypatch):
+    from .. import matching
+
+    real = matching.match_policy
+
+    def flaky(**kw):
+        if kw["version"].policy.code == "talent-hukou":
+            raise RuntimeError("boom")
+        return real(**kw)
+
+    monkeypatch.setattr(matching, "match_policy", flaky)
+    run = _run()
+    assert run.status == RunStatus.DONE and run.grants == 2
+    assert run.errors == [{"policy": "talent-hukou", "error": "RuntimeError: boom"}]
+
+
+def test_heads_mark_only_their_own_departments_policies(zone):
+    policy = Policy.objects.get(code="young-graduate-allowance")   # hrss
+    services.benefit_setting_set(policy=policy, actor=zone.heads["hrss"], mode=BenefitMode.OFFER)
+    assert BenefitSetting.objects.get(policy=policy).mode == BenefitMode.OFFER
+    with pytest.raises(NotFound):
+        services.benefit_setting_set(policy=policy, actor=zone.heads["housing"], mode=BenefitMode.GRANT)
+    with pytest.raises(NotFound):
+        services.benefit_setting_set(policy=policy, actor=zone.staff["hrss"], mode=BenefitMode.GRANT)
+
+
+def test_the_fast_reader_agrees_with_the_registry_frame(zone):
+    # given a varied registry
+    make_talent()
+    make_talent(employed=False, months=0, hukou="")
+    _u, profile = make_talent(hukou="zone")
+    TalentProfile.objects.filter(pk=profile.pk).update(nationality="德国", skill_level="technician", industry="aerospace",
+                                                        job_seeking=True, education="")
+    EducationRecord.objects.create(profile=profile, level="doctor", school="TU", country="德国",
+                                   graduation_date=date(2020, 6, 1), verified=True)
+    EducationRecord.objects.create(profile=profile, level="postdoc", school="X", graduation_date=date(2022, 6, 1))
+    Qualification.objects.create(profile=profile, kind="honour", name="国家杰青")
+    Qualification.objects.create(profile=profile, kind="title", name="教授", title_level="senior")
+    Employment.objects.create(profile=profile, enterprise=profile.employer, start_date=date(2023, 1, 1),
+                              contract_type="flexible", monthly_salary_fen=3_000_000)
+    HomeOwnership.objects.create(profile=profile, city="郑州市")
+    FamilyMember.objects.create(profile=profile, relation="spouse", name="配偶")
+    FamilyMember.objects.create(profile=profile, relation="child", name="孩子")
+    app = CertificationApplication.objects.create(profile=profile, applied_by=profile.user, claimed_tier="B",
+                                                  status="certified")
+    Certificate.objects.create(application=app, profile=profile, number="C1", track="standard", tier="B",
+                               valid_from=date(2024, 1, 1), valid_until=date(2029, 1, 1))
+    SocialInsuranceMonth.objects.create(profile=profile, month=date(2030, 1, 1))  # after as_of: not counted
+    as_of = date(2024, 9, 23)
+    # then both readers give the same facts
+    reference = registry_frame(as_of=as_of).drop("tier_group", "industry_group")
+    fast = registry_facts_frame(as_of=as_of)
+    assert fast.columns == reference.columns
+    assert fast.to_dicts() == reference.to_dicts()
+    assert fast.filter(pl.col("person_id") == profile.pk)["certified_tier"].to_list() == ["B"]
