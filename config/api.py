@@ -14,6 +14,8 @@ from ninja.responses import Status
 
 from onestop.core.api import router as core_router
 from onestop.core.exceptions import ApplicationError, ValidationFailed
+from onestop.employers.api import router as employers_router
+from onestop.engagement.api import router as engagement_router
 from onestop.greencards.api import router as greencards_router
 from onestop.housing.api import router as housing_router
 from onestop.onething.api import router as onething_router
@@ -145,6 +147,15 @@ api.add_router("/workflow", workflow_router)
 api.add_router("/policies", policies_router)
 api.add_router("/talents", talents_router)
 api.add_router("/greencards", greencards_router)
+api.add_router("/employers", employers_router)
+api.add_router("/engagement", engagement_router)
+FIELD_LABELS.update({
+    "confirm": _lazy("结论"), "certificate_id": _lazy("人才认定证书"), "statement": _lazy("情况说明"),
+    "amount_fen": _lazy("金额（分）"), "paid_on": _lazy("拨付日期"), "voucher_no": _lazy("凭证号"),
+    "budget_fen": _lazy("预算（分）"), "deadline": _lazy("截止日期"), "quote_fen": _lazy("报价（分）"),
+    "proposal": _lazy("揭榜方案"), "visited_on": _lazy("走访日期"), "enterprise_id": _lazy("企业"),
+    "satisfied": _lazy("是否已解决"), "satisfaction": _lazy("满意度"), "text": _lazy("内容"),
+})
 api.add_router("/housing", housing_router)
 api.add_router("/onething", onething_router)
 __all__ = ["ValidationFailed", "api"]

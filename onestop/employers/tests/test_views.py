@@ -111,3 +111,29 @@ def test_funding_pages(org, login):
     assert login(org.other_admin).get(f"/employer/funding/{application.pk}/").status_code == 404
     assert login(org.office, otp=True).get(f"/employer/funding/{application.pk}/").status_code == 200
     assert services.funding_quote(enterprise=org.ours, as_of=date.today()).cap_fen == 500_000_000
+
+
+def test_api_employment_decision_jobs_and_scope(org, login, client):
+    import json
+
+    from onestop.talents.services import employment_add
+
+    job = employment_add(actor=org.talents[0], uscc=org.ours.uscc, start_date=date(2024, 3, 1))
+    other = login(org.other_admin)
+    assert other.post(f"/api/v1/employers/employments/{job.pk}/decision", json.dumps({"confirm": True}),
+                      content_type="application/json").status_code == 404
+    hr = login(org.hr)
+    bad = hr.post(f"/api/v1/employers/employments/{job.pk}/decision", json.dumps({"confirm": False}),
+                  content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["errors"]["reason"] == ["理由：否认任职时请写明理由。"]
+    ok = hr.post(f"/api/v1/employers/employments/{job.pk}/decision", json.dumps({"confirm": True}),
+                 content_type="application/json")
+    assert ok.json() == {"employment_id": job.pk, "decision": "confirmed"}
+    created = hr.post("/api/v1/employers/jobs", json.dumps({
+        "title": "测试工程师", "industry": "electronic_info", "education_min": "bachelor", "description": "测试",
+        "salary_min_fen": 600000, "salary_max_fen": 900000}), content_type="application/json")
+    assert created.status_code == 201
+    assert [j["title"] for j in client.get("/api/v1/employers/jobs?industry=electronic_info").json()] == ["测试工程师"]
+    assert {t["profile_id"] for t in hr.get("/api/v1/employers/talents").json()} == {
+        t.talent_profile.pk for t in org.talents}
+    assert other.get("/api/v1/employers/funding").json() == []
