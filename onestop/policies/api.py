@@ -81,6 +81,19 @@ def calculate_me(request: HttpRequest) -> dict[str, Any]:
     return calculate(facts=facts, as_of=wd.today()).as_dict()
 
 
+@router.get("/calculate/enterprise/{enterprise_id}", auth=django_auth,
+            summary="用人单位政策计算器（本单位）/ Calculator for my own enterprise")
+def calculate_enterprise(request: HttpRequest, enterprise_id: int) -> dict[str, Any]:
+    from .calculator import calculate_for_enterprise
+
+    try:
+        enterprise = selectors.enterprise_for_employer(user=request.user, enterprise_id=enterprise_id)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404
+    return {"enterprise": {"id": enterprise.pk, "name": enterprise.name, "uscc": enterprise.uscc},
+            **calculate_for_enterprise(enterprise=enterprise, as_of=wd.today()).as_dict()}
+
+
 @router.get("/{code}", summary="政策详情 / A published policy with readable conditions and history")
 def policy_detail(request: HttpRequest, code: str) -> dict[str, Any]:
     try:

@@ -156,3 +156,10 @@ def calculate(*, facts: dict[str, Any], as_of: date, subject: str = Subject.TALE
         out.explanations[version.policy.code] = explanation
     out.near_misses.sort(key=lambda n: (len(n.missing), n.policy))
     return out
+
+
+def calculate_for_enterprise(*, enterprise: Any, as_of: date) -> CalculatorResult:
+    """The employer-subject policies (用人单位奖补 and the like) for one enterprise, from its registry facts."""
+    from onestop.talents.facts import enterprise_facts_for
+
+    return calculate(facts=enterprise_facts_for(enterprise, as_of=as_of), as_of=as_of, subject=Subject.EMPLOYER)

@@ -101,3 +101,16 @@ class TryOnForm(LabelledForm):
         import re
 
         return [int(n) for n in re.findall(r"(?:RC)?0*(\d+)", self.cleaned_data.get("people", "").upper())][:20]
+
+
+class PolicyMetaForm(ServiceForm):
+    """Built-in errors name their field in Chinese (LabelledForm); the service adds the business rules."""
+
+    title = forms.CharField(label=_("政策名称"), max_length=120)
+    title_en = forms.CharField(label=_("英文名称"), max_length=200, required=False)
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    audiences = forms.MultipleChoiceField(label=_("适用人群"), choices=Audience.choices,
+                                          widget=forms.CheckboxSelectMultiple)
+    summary = forms.CharField(label=_("政策摘要"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    summary_en = forms.CharField(label=_("英文摘要"), max_length=8000, required=False,
+                                 widget=forms.Textarea(attrs={"rows": 4}))

@@ -4,6 +4,7 @@ policies; anything else is NotFound."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -97,3 +98,21 @@ def version_for_editor(*, user: User, version_id: int) -> PolicyVersion:
 def versions_awaiting_review(*, user: User) -> QuerySet[PolicyVersion]:
     return (PolicyVersion.objects.filter(status=VersionStatus.IN_REVIEW, policy__in=policies_for_editor(user=user))
             .select_related("policy", "submitted_by"))
+
+
+def enterprises_for_employer(*, user: User) -> QuerySet[Any]:
+    """The enterprises the user administers or does HR for — the only ones whose calculator they may run."""
+    from onestop.core.choices import Role
+    from onestop.employers.models import Enterprise
+
+    if not user.is_authenticated or not has_capability(user, Capability.EMPLOYER_CENTRE):
+        return Enterprise.objects.none()
+    return Enterprise.objects.filter(pk__in=user.enterprise_ids(Role.EMPLOYER_ADMIN, Role.EMPLOYER_HR)).order_by("pk")
+
+
+def enterprise_for_employer(*, user: User, enterprise_id: int) -> Any:
+    enterprise = enterprises_for_employer(user=user).filter(pk=enterprise_id).first()
+    if enterprise is None:
+        _denied(user, "policy.calculate.enterprise", "employers.enterprise", str(enterprise_id))
+        raise NotFound(_("用人单位不存在，或您无权查看。"))
+    return enterprise

@@ -259,3 +259,57 @@ def policy_version_publish(*, version: PolicyVersion, actor: User) -> PolicyVers
         policy_reindex(policy=version.policy)
     version.refresh_from_db()
     return version
+
+
+# --- metadata -------------------------------------------------------------------------------------------------------
+
+META_FIELDS = ("title", "title_en", "summary", "summary_en", "category", "audiences")
+
+
+def policy_metadata_update(*, policy: Policy, actor: User, title: str, title_en: str = "", summary: str,
+                           summary_en: str = "", category: str, audiences: list[str]) -> Policy:
+    """Edit what the library shows (titles, summaries zh/en, category, audiences) — not the rules, which change
+    only through a new version. Staff of the policy's own department; anyone else gets NotFound (audited). The
+    search document is refreshed and the change is audited with before/after."""
+    from .choices import Audience
+
+    errors = FieldErrors()
+    title, title_en = (title or "").strip(), (title_en or "").strip()
+    summary, summary_en = (summary or "").strip(), (summary_en or "").strip()
+    if not title:
+        errors.add("title", _("政策名称：请填写政策名称。"))
+    elif len(title) > 120:
+        errors.add("title", _("政策名称：不能超过 120 个字符。"))
+    if len(title_en) > 200:
+        errors.add("title_en", _("英文名称：不能超过 200 个字符。"))
+    if not summary:
+        errors.add("summary", _("政策摘要：请填写面向群众的政策摘要。"))
+    elif len(summary) > 4000:
+        errors.add("summary", _("政策摘要：不能超过 4000 个字符。"))
+    if len(summary_en) > 8000:
+        errors.add("summary_en", _("英文摘要：不能超过 8000 个字符。"))
+    if category not in Category.values:
+        errors.add("category", _("类别：请选择有效的类别。"))
+    audiences = list(dict.fromkeys(audiences or []))
+    if not audiences:
+        errors.add("audiences", _("适用人群：请至少选择一类适用人群。"))
+    elif any(a not in Audience.values for a in audiences):
+        errors.add("audiences", _("适用人群：请选择有效的选项。"))
+    errors.raise_if_any()
+    if not can_edit(actor, policy):
+        _denied("policy.metadata.update", actor, policy, "not the policy's department")
+        raise NotFound(_("政策不存在，或您无权访问。"))
+    after = {"title": title, "title_en": title_en, "summary": summary, "summary_en": summary_en,
+             "category": category, "audiences": audiences}
+    with transaction.atomic():
+        fresh = Policy.objects.select_for_update().get(pk=policy.pk)
+        before = {f: getattr(fresh, f) for f in META_FIELDS}
+        changed = {f: v for f, v in after.items() if before[f] != v}
+        if not changed:
+            return fresh
+        Policy.objects.filter(pk=policy.pk).update(**changed)
+        fresh.refresh_from_db()
+        policy_reindex(policy=fresh)
+        audit_record(action="policy.metadata.update", actor=actor, obj=fresh,
+                     before={f: before[f] for f in changed}, after=changed)
+    return fresh

@@ -23,7 +23,7 @@ from onestop.workflow import calendar as wd
 from . import rules, sandbox, selectors, services
 from .calculator import calculate
 from .choices import Audience, Category
-from .forms import CalculatorForm, LibraryFilterForm, ReasonForm, TryOnForm, VersionForm
+from .forms import CalculatorForm, LibraryFilterForm, PolicyMetaForm, ReasonForm, TryOnForm, VersionForm
 from .permissions import can_publish
 
 
@@ -80,6 +80,35 @@ def calculator(request: HttpRequest) -> HttpResponse:
                   status=422 if form.errors else 200)
 
 
+@capability_required(Capability.EMPLOYER_CENTRE)
+@require_GET
+def employer_calculator_index(request: HttpRequest) -> HttpResponse:
+    enterprises = list(selectors.enterprises_for_employer(user=_user(request)))
+    if len(enterprises) == 1:
+        return redirect(reverse("policies:employer_calculator", kwargs={"enterprise_id": enterprises[0].pk}))
+    return render(request, "policies/employer_calculator.html", {"enterprises": enterprises, "enterprise": None})
+
+
+@capability_required(Capability.EMPLOYER_CENTRE)
+@require_GET
+def employer_calculator(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """The employer's own enterprise only: its facts from the registry, the employer-subject policies in force."""
+    from .calculator import calculate_for_enterprise
+
+    user = _user(request)
+    try:
+        enterprise = selectors.enterprise_for_employer(user=user, enterprise_id=enterprise_id)
+    except NotFound:
+        raise Http404
+    from onestop.talents.facts import enterprise_facts_for
+
+    today = wd.today()
+    return render(request, "policies/employer_calculator.html", {
+        "enterprise": enterprise, "enterprises": selectors.enterprises_for_employer(user=user),
+        "facts": enterprise_facts_for(enterprise, as_of=today),
+        "result": calculate_for_enterprise(enterprise=enterprise, as_of=today)})
+
+
 # --- staff: editor ------------------------------------------------------------------------------------------------
 
 @capability_required(Capability.POLICY_EDIT)
@@ -105,6 +134,30 @@ def version_start(request: HttpRequest, code: str) -> HttpResponse:
         return redirect(reverse("policies:manage_list"))
     messages.success(request, _("已从当前版本起草第 %(n)d 版。") % {"n": version.number})
     return redirect(reverse("policies:version_edit", kwargs={"pk": version.pk}))
+
+
+@capability_required(Capability.POLICY_EDIT)
+@require_http_methods(["GET", "POST"])
+def policy_meta_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Titles, summaries (zh/en), category and audiences — what the library shows; audited."""
+    user = _user(request)
+    try:
+        policy = selectors.policy_for_editor(user=user, code=code)
+    except NotFound:
+        raise Http404
+    initial = {f: getattr(policy, f) for f in services.META_FIELDS}
+    form = PolicyMetaForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_metadata_update(policy=policy, actor=user, **form.cleaned_data)
+            messages.success(request, _("政策信息已保存。"))
+            return redirect(reverse("policies:manage_list"))
+        except NotFound:
+            raise Http404
+        except ApplicationError as exc:
+            form.apply_error(exc)
+    return render(request, "policies/policy_meta.html", {"policy": policy, "form": form},
+                  status=422 if form.errors else 200)
 
 
 def _version(request: HttpRequest, pk: int) -> Any:

@@ -16,6 +16,8 @@ urlpatterns = [
     path("certification/objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("certification/certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),
     path("certification/certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
+    path("children/", views.children_search, name="children_search"),
+    path("children/<str:number>/", views.children, name="children"),
     path("publicity/", views.publicity, name="publicity"),
     path("imports/", views.imports, name="imports"),
 ]

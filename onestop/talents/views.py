@@ -336,6 +336,40 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# --- children's data (education and health departments only) ------------------------------------------------------
+
+@capability_required(Capability.STAFF_WORKBENCH)
+@require_GET
+def children_search(request: HttpRequest) -> HttpResponse:
+    """Find a talent by registry number (RC0000012); only the departments serving children get this page."""
+    from .selectors import serves_children
+
+    if not serves_children(_user(request)):
+        audit_record(action="talent.children.view", actor=_user(request), object_type="talents.talentprofile",
+                     result=AuditResult.DENIED)
+        raise Http404
+    number = (request.GET.get("number") or "").strip()
+    if number:
+        return redirect(reverse("talents:children", kwargs={"number": number[:20]}))
+    return render(request, "talents/children.html", {"profile": None})
+
+
+@capability_required(Capability.STAFF_WORKBENCH)
+@require_http_methods(["GET", "POST"])
+def children(request: HttpRequest, number: str) -> HttpResponse:
+    """Masked by default; "显示完整信息" (POST) reveals the values once, audited, and is never cached."""
+    from .selectors import children_for_department
+
+    reveal = request.method == "POST" and request.POST.get("op") == "reveal"
+    try:
+        profile, rows = children_for_department(user=_user(request), registry_number=number, reveal=reveal)
+    except NotFound:
+        raise Http404
+    response = render(request, "talents/children.html", {"profile": profile, "children": rows, "revealed": reveal})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- imports (staff) -----------------------------------------------------------------------------------------------
 
 @capability_required(Capability.REGISTRY_IMPORT)

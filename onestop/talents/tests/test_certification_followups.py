@@ -188,3 +188,40 @@ def test_profile_page_uploads_a_document(talent, login):
         "document-file": SimpleUploadedFile("学位证书.pdf", b"%PDF-1.4 x", content_type="application/pdf")})
     assert response.status_code == 302
     assert talent.talent_profile.documents.get().original_name == "学位证书.pdf"
+
+
+# --- children's data -----------------------------------------------------------------------------------------------
+
+def test_children_only_for_education_and_health_masked_until_revealed(setup, login):
+    from datetime import date as d
+
+    from onestop.core.models import Department
+    from onestop.core.tests.factories import DepartmentFactory, StaffFactory
+    from onestop.talents import services
+
+    s = setup
+    services.family_add(actor=s["talent"], relation="child", name="王小明", id_number="410102201801011234",
+                        birth_date=d(2018, 1, 1), school_stage="primary")
+    number = s["talent"].talent_profile.registry_number
+    url = f"/talent/children/{number}/"
+    education = StaffFactory(department=Department.objects.get(code="education"))
+    health = StaffFactory(department=Department.objects.get(code="health"))
+    client = login(education, otp=True)
+    html = client.get(url).content.decode()
+    assert "王小明" not in html and "410102201801011234" not in html and "2018-**-**" in html
+    assert "小学" in html
+    revealed = client.post(url, {"op": "reveal"})
+    assert revealed["Cache-Control"] == "private, no-store"
+    assert "王小明" in revealed.content.decode() and "410102201801011234" in revealed.content.decode()
+    assert AuditEvent.objects.filter(action="talent.children.unmask", actor=education).count() == 1
+    assert login(health, otp=True).get(url).status_code == 200
+    assert login(education, otp=True).get(f"/talent/children/?number={number}").status_code == 302
+    # everyone else: 404, audited
+    for outsider in (s["office"], s["housing"], StaffFactory(department=DepartmentFactory(code="transport"))):
+        c = login(outsider, otp=True)
+        assert c.get(url).status_code == 404
+        assert c.post(url, {"op": "reveal"}).status_code == 404
+        assert c.get("/talent/children/").status_code == 404
+    assert login(education, otp=True).get("/talent/children/RC9999999/").status_code == 404
+    assert AuditEvent.objects.filter(action="talent.children.view", result="denied").count() == 10
+    assert login(s["talent"]).get(url).status_code in (403, 404)  # the talent uses the profile page
