@@ -11,7 +11,7 @@ from .choices import Layout, ProjectKind, UnitStatus
 
 
 def _date() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"})
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class StayForm(ServiceForm):
