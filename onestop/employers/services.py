@@ -159,6 +159,7 @@ def hr_invite(*, actor: User, enterprise: Enterprise, real_name: str, phone: str
     errors = FieldErrors()
     phone_n, _id = check_identity(errors, phone=phone, id_type=None, id_number=None, real_name=real_name)
     errors.raise_if_any()
+    assert phone_n is not None
     from onestop.core import crypto
 
     if User.objects.filter(phone_index=crypto.blind_index(str(phone_n), purpose="phone")).exists():
@@ -262,7 +263,7 @@ def employment_decide(*, actor: User, employment_id: int, confirm: bool, reason:
 # --- jobs ------------------------------------------------------------------------------------------------------------
 
 def job_create(*, actor: User, enterprise: Enterprise, title: str, industry: str, education_min: str,
-               description: str, salary_min_fen: int, salary_max_fen: int, headcount: int = 1,
+               description: str, salary_min_fen: int | None, salary_max_fen: int | None, headcount: int = 1,
                location: str = "郑州航空港区", publish: bool = False, is_demo: bool = False) -> Job:
     own_enterprise(actor, enterprise)
     errors = FieldErrors()
@@ -286,6 +287,7 @@ def job_create(*, actor: User, enterprise: Enterprise, title: str, industry: str
     if headcount is None or headcount < 1:
         errors.add("headcount", _("招聘人数：至少 1 人。"))
     errors.raise_if_any()
+    assert salary_min_fen is not None and salary_max_fen is not None
     if publish and enterprise.status != EnterpriseStatus.ACTIVE:
         raise Conflict(_("单位核验通过后才能发布岗位。"))
     now = timezone.now()
@@ -302,7 +304,8 @@ def job_create(*, actor: User, enterprise: Enterprise, title: str, industry: str
 
 def job_set_status(*, actor: User, job: Job, status: str) -> Job:
     own_enterprise(actor, job.enterprise_id)
-    allowed = {JobStatus.PUBLISHED: [JobStatus.DRAFT, JobStatus.CLOSED], JobStatus.CLOSED: [JobStatus.PUBLISHED]}
+    allowed: dict[str, list[str]] = {JobStatus.PUBLISHED: [JobStatus.DRAFT, JobStatus.CLOSED],
+                                     JobStatus.CLOSED: [JobStatus.PUBLISHED]}
     if status not in allowed:
         raise Conflict(_("状态：不支持的操作。"))
     if status == JobStatus.PUBLISHED and job.enterprise.status != EnterpriseStatus.ACTIVE:
@@ -539,6 +542,7 @@ def placement_create(*, actor: User, talent_id: int | None, uscc: str, contract_
         errors.add("zone_share_pct", _("区财政承担比例：应在 0 到 100 之间。"))
     errors.raise_if_any()
     assert profile is not None and enterprise is not None and zone_share_pct is not None
+    assert start_date is not None and end_date is not None and monthly_cost_fen is not None
     try:
         with transaction.atomic():
             placement = Placement.objects.create(

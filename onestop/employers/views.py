@@ -65,7 +65,7 @@ def licence_upload(request: HttpRequest) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
     return redirect("core:employer_home")
 
 
@@ -351,7 +351,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "enterprise": enterprise, "licences": enterprise.licences.all(), "form": form})
 
 
-def licence_download(request: HttpRequest, pk: int) -> HttpResponse:
+def licence_download(request: HttpRequest, pk: int) -> FileResponse:
     if not request.user.is_authenticated:
         raise Http404
     licence = _404(lambda: selectors.licence_for(user=_user(request), pk=pk))

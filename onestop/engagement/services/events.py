@@ -58,6 +58,7 @@ def event_create(*, actor: User, kind: str, title: str, venue_kind: str, locatio
     if department is None or department.pk not in actor.department_ids():
         errors.add("department", _("主办部门：只能选择您所在的部门。"))
     errors.raise_if_any()
+    assert starts_at is not None and ends_at is not None and capacity is not None and department is not None
     with transaction.atomic():
         event = Event.objects.create(kind=kind, title=title, venue_kind=venue_kind, location=location.strip(),
                                      starts_at=starts_at, ends_at=ends_at, capacity=capacity,

@@ -57,6 +57,7 @@ def need_submit(*, actor: User, enterprise: Enterprise, title: str, field: str, 
     errors.raise_if_any()
     if enterprise.status != EnterpriseStatus.ACTIVE:
         raise Conflict(_("单位核验通过后才能发布技术需求。"))
+    assert budget_fen is not None and deadline is not None
     with transaction.atomic():
         need = Need.objects.create(enterprise=enterprise, title=title, field=field, description=description,
                                    budget_fen=budget_fen, deadline=deadline, created_by=actor, is_demo=is_demo,

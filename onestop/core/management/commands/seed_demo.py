@@ -21,6 +21,7 @@ from onestop.core.demo import accounts as demo
 from onestop.core.demo import synthetic
 from onestop.core.models import Announcement, Department, PartnerOrganization, RoleAssignment, User
 from onestop.employers.models import Enterprise
+from onestop.engagement.demo import seed_demo_engagement
 from onestop.greencards.demo import seed_demo_greencards
 from onestop.housing.demo import seed_demo_housing
 from onestop.talents.demo import seed_demo_talents
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             seed_demo_workflows()
             seed_demo_talents()
             seed_demo_greencards(password_hash=self.password_hash)
+            seed_demo_engagement()
             seed_demo_housing()
             audit_record(action="demo.seed", detail={"talents_created": created, "enterprises": len(enterprises)})
         self.stdout.write(self.style.SUCCESS(
