@@ -154,7 +154,8 @@ def round_results(*, rnd: AllocationRound) -> list[dict[str, Any]]:
 
 def desk_pending(*, user: User) -> QuerySet[StayBooking]:
     _staff_or_404(user)
-    return (StayBooking.objects.filter(status=StayStatus.PENDING).select_related("guest", "station", "bed__room")
+    return (StayBooking.objects.filter(status=StayStatus.PENDING).select_related("guest", "station",
+                                                                                   "bed__room__station")
             .order_by("decision_due", "created_at"))
 
 
@@ -163,7 +164,7 @@ def desk_arrivals(*, user: User, day: date | None = None) -> QuerySet[StayBookin
     today = day or wd.today()
     return (StayBooking.objects.filter(Q(status=StayStatus.CONFIRMED, check_in__lte=today, check_out__gt=today)
                                        | Q(status=StayStatus.CHECKED_IN))
-            .select_related("guest", "station", "bed__room").order_by("check_in", "pk"))
+            .select_related("guest", "station", "bed__room__station").order_by("check_in", "pk"))
 
 
 def stay_for_staff(*, user: User, pk: int) -> StayBooking:
@@ -211,7 +212,7 @@ def station_for_staff(*, user: User, pk: int) -> WarmStation:
 def round_applications(*, user: User, rnd: AllocationRound) -> QuerySet[Application]:
     _staff_or_404(user)
     return (Application.objects.filter(round=rnd).select_related("applicant")
-            .prefetch_related("offers").order_by("position", "rank", "code"))
+            .prefetch_related("offers__unit").order_by("position", "rank", "code"))
 
 
 def leases_for_staff(*, user: User, flagged: bool = False) -> QuerySet[Lease]:
@@ -232,10 +233,10 @@ def gift_for_staff(*, user: User, pk: int) -> GiftedEntitlement:
     return gift
 
 
-def gifted_units_free(*, user: User, max_area: int) -> QuerySet[Unit]:
+def gifted_units_free(*, user: User, max_area: int | None = None) -> QuerySet[Unit]:
     _staff_or_404(user)
-    return Unit.objects.filter(building__project__kind=ProjectKind.GIFTED, status=UnitStatus.VACANT,
-                               area_m2__lte=max_area).select_related("building__project")
+    qs = Unit.objects.filter(building__project__kind=ProjectKind.GIFTED, status=UnitStatus.VACANT)
+    return qs.filter(area_m2__lte=max_area) if max_area is not None else qs.order_by("-area_m2", "code")
 
 
 def apartment_units_free(*, user: User) -> QuerySet[Unit]:

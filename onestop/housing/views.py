@@ -479,8 +479,8 @@ def gifts_manage(request: HttpRequest) -> HttpResponse:
                 messages.error(request, _("提交的信息有误。"))
         return _back("gifts_manage")
     gifts = list(selectors.gifts_for_staff(user=user)[:200])
-    rows = [(g, AssignForm(units=[(str(u.pk), f"{u.code} · {u.area_m2}㎡")
-                                  for u in selectors.gifted_units_free(user=user, max_area=g.max_area_m2)],
+    free = list(selectors.gifted_units_free(user=user))  # one query; each entitlement sees the units within its limit
+    rows = [(g, AssignForm(units=[(str(u.pk), f"{u.code} · {u.area_m2}㎡") for u in free if u.area_m2 <= g.max_area_m2],
                            prefix=f"g{g.pk}")) for g in gifts]
     return render(request, "housing/gifts_manage.html", {"rows": rows, "deliver_form": DeliverForm(
         initial={"delivered_on": wd.today()})})

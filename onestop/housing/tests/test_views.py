@@ -148,3 +148,30 @@ def test_round_page_apply_form_and_public_results(desk, login):
     assert response.status_code == 302
     assert 'id="my-code"' in client.get(f"/housing/rounds/{rnd.code}/").content.decode()
     assert login(graduate()).get("/housing/").status_code == 200
+
+
+def _count(client, path):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_pages_do_not_grow_with_rows(desk, login, clock, station):
+    """Query counts are pinned by comparing a small and a larger data set (no N+1)."""
+    client = login(desk, otp=True)
+    rnd = open_round(desk, make_units(8))
+    for _ in range(2):
+        services.application_submit(rnd=rnd, applicant=employed(), preferences=["one_bed"])
+        services.stay_book(guest=graduate(homes_declared=False), station=station,
+                           check_in=TODAY + timedelta(days=3 + _ * 2), nights=1)
+    paths = ["/housing/desk/", f"/housing/desk/rounds/{rnd.code}/", "/housing/desk/leases/", "/housing/desk/gifts/"]
+    small = {p: _count(client, p) for p in paths}
+    for i in range(4):
+        services.application_submit(rnd=rnd, applicant=employed(), preferences=["one_bed"])
+        services.stay_book(guest=graduate(homes_declared=False), station=station,
+                           check_in=TODAY + timedelta(days=10 + i * 2), nights=1)
+    large = {p: _count(client, p) for p in paths}
+    assert large == small
