@@ -218,6 +218,7 @@ class StayBooking(models.Model):
     eligibility = models.JSONField(_("资格判定"), default=dict, blank=True)
     checked_in_at = models.DateTimeField(_("入住时间"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("退房时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("超期督办时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
 
     class Meta:

@@ -967,8 +967,37 @@ def gifts_flag_for_revocation(*, certificate_number: str, reason: str) -> int:
         status=GiftStatus.REVIEW).update(status=GiftStatus.REVIEW, note=_("人才认定已撤销：%(r)s") % {"r": reason})
 
 
-def housing_tick(*, today: date | None = None) -> dict[str, int]:
-    """What the scheduler runs daily: release no-shows, lapse overdue offers (cascading to the next in line)."""
+def stays_escalate_overdue(*, today: date | None = None) -> int:
+    """Pending bookings not decided within the decision window go to the housing department's heads (inbox + SMS),
+    once per booking."""
+    from onestop.core.choices import Role
+
+    from .permissions import HOUSING_DEPARTMENT
+
     day = today or wd.today()
-    return {"no_shows": stays_release_no_shows(today=day), "offers_lapsed": offers_lapse(today=day)}
+    heads = list(User.objects.filter(role_assignments__department__code=HOUSING_DEPARTMENT,
+                                     role_assignments__role=Role.DEPT_HEAD, is_active=True).distinct())
+    recipients = heads or housing_staff_users()
+    escalated = 0
+    for booking in StayBooking.objects.filter(status=StayStatus.PENDING, decision_due__lt=day,
+                                              escalated_at__isnull=True):
+        with transaction.atomic():
+            if StayBooking.objects.filter(pk=booking.pk, status=StayStatus.PENDING,
+                                          escalated_at__isnull=True).update(escalated_at=timezone.now()) != 1:
+                continue
+            audit_record(action="housing.stay.escalate", obj=booking, detail={"due": booking.decision_due.isoformat()})
+            for person in recipients:
+                notification_send(recipient=person, title=_("暖心驿站预订超期未答复：%(r)s") % {"r": booking.reference},
+                                  body=_("答复期限 %(d)s 已过，请尽快处理。") % {"d": booking.decision_due.isoformat()},
+                                  link=reverse("housing:desk"), channels=(NotificationChannel.SMS,))
+            escalated += 1
+    return escalated
+
+
+def housing_tick(*, today: date | None = None) -> dict[str, int]:
+    """What the scheduler runs daily: release no-shows, escalate undecided bookings, lapse overdue offers (cascading
+    to the next in line). Idempotent."""
+    day = today or wd.today()
+    return {"no_shows": stays_release_no_shows(today=day), "escalated": stays_escalate_overdue(today=day),
+            "offers_lapsed": offers_lapse(today=day)}
 

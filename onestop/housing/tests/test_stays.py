@@ -171,3 +171,13 @@ def test_one_person_one_bed_per_night(db):
     services.stay_book(guest=guest, station=big, check_in=THURSDAY, nights=1)
     with pytest.raises(Conflict):
         services.stay_book(guest=guest, station=big, check_in=THURSDAY, nights=1)
+
+
+def test_undecided_booking_is_escalated_to_the_head_once(station, desk, desk_head, clock):
+    booking = services.stay_book(guest=graduate(homes_declared=False), station=station, check_in=THURSDAY, nights=1)
+    clock.today = TODAY + timedelta(days=1)
+    assert services.housing_tick()["escalated"] == 0  # due today: not yet overdue
+    clock.today = TODAY + timedelta(days=2)
+    assert services.housing_tick()["escalated"] == 1
+    assert services.housing_tick()["escalated"] == 0
+    assert desk_head.notifications.filter(title__contains=booking.reference).exists()
