@@ -46,6 +46,9 @@ def _setup_django(db: str, pg_url: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # no query log: a benchmark, not a debugging session
 
 
 def _ensure_pg_database(pg_url: str) -> None:

@@ -39,14 +39,14 @@ def _table(model_label: str) -> str:
     return connection.ops.quote_name(apps.get_model(model_label)._meta.db_table)
 
 
-def _read(sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+def read_frame(sql: str, schema: dict[str, Any]) -> pl.DataFrame:
     """Run ``sql`` (no parameters: literals are formatted by the caller from typed values) into a polars frame.
     Dates arrive as ISO text and booleans as 0/1 on both databases."""
     names = list(schema)
     postgres = connection.vendor == "postgresql"
-    # PostgreSQL's CSV gives ISO text for dates; Django's SQLite connection converts DATE columns to ``date``.
-    raw = {n: (pl.String if t == pl.Date and postgres else pl.Int8 if t == pl.Boolean else t)
-           for n, t in schema.items()}
+    # Dates arrive as ISO text on both (PostgreSQL's CSV; on SQLite the queries CAST them, which bypasses Django's
+    # per-value ``date`` converter) and are parsed by polars in one vectorised pass.
+    raw = {n: (pl.String if t == pl.Date else pl.Int8 if t == pl.Boolean else t) for n, t in schema.items()}
     if postgres:
         buf = io.BytesIO()
         with connection.cursor() as cursor, \
@@ -64,7 +64,7 @@ def _read(sql: str, schema: dict[str, Any]) -> pl.DataFrame:
             rows = cursor.fetchall()
         frame = pl.DataFrame(rows, schema=raw, orient="row") if rows else pl.DataFrame(schema=raw)
     casts = [pl.col(n).str.to_date("%Y-%m-%d", strict=False) if t == pl.Date else pl.col(n).cast(pl.Boolean)
-             for n, t in schema.items() if t == pl.Boolean or (t == pl.Date and postgres)]
+             for n, t in schema.items() if t in (pl.Date, pl.Boolean)]
     return frame.with_columns(casts) if casts else frame
 
 
@@ -72,24 +72,30 @@ def _b(column: str) -> str:
     return f"CASE WHEN {column} THEN 1 ELSE 0 END"
 
 
+def _d(column: str) -> str:
+    """A DATE column as ISO text."""
+    return column if connection.vendor == "postgresql" else f"CAST({column} AS TEXT)"
+
+
 def source_queries(as_of: date) -> dict[str, tuple[str, dict[str, Any]]]:
     """The SQL of every source table (also what the benchmark's COPY floor reads)."""
     day = f"'{as_of.isoformat()}'"  # a ``date``: no injection possible
     cast_day = f"CAST({day} AS DATE)" if connection.vendor == "postgresql" else day
     return {
-        "base": (f"SELECT id, birth_date, education, graduation_date, skill_level, employer_id, employed_since, "  # noqa: S608 - table names from the model registry, literals typed
+        "base": (f"SELECT id, {_d('birth_date')}, education, {_d('graduation_date')}, skill_level, employer_id, "  # noqa: S608 - table names from the model registry
+                 f"{_d('employed_since')}, "
                  f"nationality, industry, {_b('job_seeking')}, {_b('homes_declared')} "
                  f"FROM {_table('talents.TalentProfile')}",
                  {"person_id": pl.Int64, "birth_date": pl.Date, "p_education": pl.String, "p_graduation": pl.Date,
                   "p_skill": pl.String, "employer_id": pl.Int64, "p_since": pl.Date, "nationality": pl.String,
                   "p_industry": pl.String, "job_seeking": pl.Boolean, "homes_declared": pl.Boolean}),
-        "edu": (f"SELECT profile_id, level, country, graduation_date, {_b('verified')} "  # noqa: S608 - table names from the model registry, literals typed
+        "edu": (f"SELECT profile_id, level, country, {_d('graduation_date')}, {_b('verified')} "  # noqa: S608 - table names from the model registry, literals typed
                 f"FROM {_table('talents.EducationRecord')}",
                 {"person_id": pl.Int64, "level": pl.String, "country": pl.String, "grad": pl.Date,
                  "verified": pl.Boolean}),
         "quals": (f"SELECT profile_id, kind, name, title_level FROM {_table('talents.Qualification')}",  # noqa: S608 - table names from the model registry, literals typed
                   {"person_id": pl.Int64, "kind": pl.String, "name": pl.String, "title_level": pl.String}),
-        "jobs": (f"SELECT profile_id, start_date, contract_type, monthly_salary_fen, "  # noqa: S608 - table names from the model registry, literals typed
+        "jobs": (f"SELECT profile_id, {_d('start_date')}, contract_type, monthly_salary_fen, "  # noqa: S608 - table names from the model registry, literals typed
                  f"CASE WHEN confirmed_at IS NULL THEN 0 ELSE 1 END FROM {_table('talents.Employment')} "
                  f"WHERE end_date IS NULL",
                  {"person_id": pl.Int64, "start": pl.Date, "contract": pl.String, "salary": pl.Int64,
@@ -113,7 +119,7 @@ def source_queries(as_of: date) -> dict[str, tuple[str, dict[str, Any]]]:
 def registry_facts_frame(*, as_of: date) -> pl.DataFrame:
     """Every talent's facts on ``as_of``: column ``person_id`` (profile id) and the catalogue's fact columns, equal
     to ``registry_frame(as_of=…)`` without its two sandbox grouping columns."""
-    frames = {name: _read(sql, schema) for name, (sql, schema) in source_queries(as_of).items()}
+    frames = {name: read_frame(sql, schema) for name, (sql, schema) in source_queries(as_of).items()}
     return derive(frames)
 
 

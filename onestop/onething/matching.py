@@ -79,9 +79,12 @@ def _bulk_insert(table: str, columns: list[str], frame: pl.DataFrame) -> None:
 
 
 def _existing_offers(policy_id: int) -> pl.DataFrame:
-    rows = list(BenefitOffer.objects.filter(policy_id=policy_id).values_list("profile_id", "ineligible_since"))
-    return pl.DataFrame({"person_id": [r[0] for r in rows], "flagged": [r[1] is not None for r in rows]},
-                        schema={"person_id": pl.Int64, "flagged": pl.Boolean})
+    """(person_id, flagged) of the policy's offers, read at batch speed (COPY on PostgreSQL)."""
+    from .facts_io import read_frame
+
+    table = connection.ops.quote_name(BenefitOffer._meta.db_table)
+    return read_frame(f"SELECT profile_id, CASE WHEN ineligible_since IS NULL THEN 0 ELSE 1 END FROM {table} "  # noqa: S608
+                      f"WHERE policy_id = {int(policy_id)}", {"person_id": pl.Int64, "flagged": pl.Boolean})
 
 
 def _update_flags(policy_id: int, ids: list[int], **values: Any) -> int:

@@ -23,6 +23,7 @@ from onestop.core.models import Announcement, Department, PartnerOrganization, R
 from onestop.employers.models import Enterprise
 from onestop.engagement.demo import seed_demo_engagement
 from onestop.greencards.demo import seed_demo_greencards
+from onestop.onething.demo import seed_demo_onething
 from onestop.housing.demo import seed_demo_housing
 from onestop.talents.demo import seed_demo_talents
 from onestop.talents.models import TalentProfile
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             seed_demo_workflows()
             seed_demo_talents()
             seed_demo_greencards(password_hash=self.password_hash)
+            seed_demo_onething()
             seed_demo_engagement()
             seed_demo_housing()
             audit_record(action="demo.seed", detail={"talents_created": created, "enterprises": len(enterprises)})
