@@ -137,3 +137,16 @@ def test_api_employment_decision_jobs_and_scope(org, login, client):
     assert {t["profile_id"] for t in hr.get("/api/v1/employers/talents").json()} == {
         t.talent_profile.pk for t in org.talents}
     assert other.get("/api/v1/employers/funding").json() == []
+
+
+def test_nomination_is_for_own_talents_and_reuses_the_registry_service(org, login):
+    client = login(org.admin)
+    stranger = login(org.other_admin)
+    profile = org.talents[0].talent_profile
+    assert stranger.get(f"/employer/talents/{profile.pk}/nominate/").status_code == 404
+    assert client.get(f"/employer/talents/{profile.pk}/nominate/").status_code == 200
+    response = client.post(f"/employer/talents/{profile.pk}/nominate/", {"track": "standard", "claimed_tier": "E",
+                                                                         "statement": ""})
+    # The registry's certification_apply answers; its Chinese error is shown (the talent has no documents yet).
+    assert "证明材料：" in response.content.decode()
+    assert not profile.certifications.exists()
