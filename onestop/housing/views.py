@@ -164,6 +164,15 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
     is_talent = user is not None and user.has_role("talent")
     form = ApplyForm(request.POST or None, layouts=services.round_layouts(rnd)) if is_talent else None
     status = 200
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        if mine is None or user is None:
+            raise Http404
+        try:
+            services.application_withdraw(application=mine, actor=user)
+            messages.success(request, _("申请已撤回。"))
+        except ApplicationError as exc:
+            _message_error(request, exc)
+        return _back("round_detail", code=code)
     if request.method == "POST":
         if form is None or user is None:
             raise Http404

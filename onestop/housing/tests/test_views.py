@@ -175,3 +175,13 @@ def test_list_pages_do_not_grow_with_rows(desk, login, clock, station):
                            check_in=TODAY + timedelta(days=10 + i * 2), nights=1)
     large = {p: _count(client, p) for p in paths}
     assert large == small
+
+
+def test_applicant_withdraws_before_the_window_closes(desk, login):
+    rnd = open_round(desk, make_units(1))
+    user = employed()
+    client = login(user)
+    client.post(f"/housing/rounds/{rnd.code}/", {"first": "one_bed"})
+    client.post(f"/housing/rounds/{rnd.code}/", {"action": "withdraw"})
+    assert rnd.applications.get(applicant=user).status == "withdrawn"
+    assert login(employed()).post(f"/housing/rounds/{rnd.code}/", {"action": "withdraw"}).status_code == 404
