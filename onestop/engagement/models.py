@@ -330,6 +330,7 @@ class Problem(models.Model):
     raised_on = models.DateField(_("提出日期"))
     reply_due = models.DateField(_("首次答复期限"))
     reply_due_estimated = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(_("超期督办时间"), null=True, blank=True)
     first_reply_at = models.DateTimeField(_("首次答复时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)

@@ -14,6 +14,7 @@ from onestop.core.exceptions import NotFound
 from onestop.core.models import User
 from onestop.employers.models import Enterprise
 from onestop.employers.services import in_department
+from onestop.workflow import calendar as wd
 
 from . import matching
 from .choices import EventKind, EventStatus, NeedStatus, ProblemStatus
@@ -209,7 +210,7 @@ def problems_for(*, user: User, status: str = "") -> QuerySet[Problem]:
           .filter(Q(owner_department_id__in=user.department_ids()) | Q(enterprise_id__in=assigned)
                   | Q(enterprise_id__in=user.enterprise_ids())))
     if status == "overdue":
-        qs = qs.filter(status=ProblemStatus.OPEN, reply_due__lt=timezone.localdate())
+        qs = qs.filter(status=ProblemStatus.OPEN, reply_due__lt=wd.today())
     elif status:
         qs = qs.filter(status=status)
     return qs
@@ -242,7 +243,7 @@ def monthly_report(*, user: User, month: date) -> dict[str, Any]:
     summary = problems.aggregate(
         total=Count("pk"), closed=Count("pk", filter=Q(status=ProblemStatus.CLOSED)),
         replied_on_time=Count("pk", filter=Q(first_reply_at__isnull=False, first_reply_at__date__lte=F("reply_due"))),
-        overdue=Count("pk", filter=Q(first_reply_at__isnull=True, reply_due__lt=timezone.localdate())),
+        overdue=Count("pk", filter=Q(first_reply_at__isnull=True, reply_due__lt=wd.today())),
         talent=Count("pk", filter=Q(talent_related=True)), satisfaction=Avg("satisfaction"))
     return {"month": start, "visits": list(visits.order_by("visited_on")), "problems": list(problems.order_by("pk")),
             "plans": plans.count(), "visit_count": visits.count(), "enterprises": visits.values("enterprise").distinct().count(),

@@ -228,6 +228,31 @@ def problem_confirm(*, actor: User, problem: Problem, satisfied: bool, satisfact
                    allowed=[ProblemStatus.RESOLVED])
 
 
+def problems_escalate_overdue(*, today: date | None = None) -> int:
+    """Problems still without a first reply after their 7-working-day deadline go to the owner department's heads
+    (inbox + SMS), once per problem (a conditional UPDATE on ``escalated_at`` makes reruns and racing workers
+    harmless). Run by ``manage.py engagement_tick`` from the scheduler."""
+    today = today or wd.today()
+    count = 0
+    overdue = Problem.objects.select_related("enterprise", "owner_department").filter(
+        status=ProblemStatus.OPEN, reply_due__lt=today, escalated_at__isnull=True)
+    for problem in overdue:
+        with transaction.atomic():
+            if Problem.objects.filter(pk=problem.pk, status=ProblemStatus.OPEN,
+                                      escalated_at__isnull=True).update(escalated_at=timezone.now()) != 1:
+                continue
+            heads = User.objects.filter(role_assignments__department=problem.owner_department,
+                                        role_assignments__role="dept_head").distinct()
+            for head in heads:
+                notification_send(recipient=head, channels=("sms",), link=f"/engagement/problems/{problem.pk}/",
+                                  title=_("万人助万企问题超期未答复：%(t)s（%(e)s，期限 %(d)s）") % {
+                                      "t": problem.title, "e": problem.enterprise.name,
+                                      "d": problem.reply_due.isoformat()})
+            audit_record(action="problem.escalate", obj=problem, detail={"reply_due": problem.reply_due.isoformat()})
+            count += 1
+    return count
+
+
 # --- the workflow case of a talent-related problem -------------------------------------------------------------------
 
 def on_problem_case_done(*, case: Any, outcome: str, actor: User | None) -> None:

@@ -131,3 +131,20 @@ def test_monthly_report_workbook(zone):
     head = selectors.monthly_report(user=zone.investment_head, month=date(2024, 9, 1))
     assert head["visit_count"] == 2
     assert selectors.monthly_report(user=zone.other_official, month=date(2024, 9, 1))["visit_count"] == 0
+
+
+def test_overdue_first_replies_are_escalated_once_to_the_heads(zone):
+    from onestop.core.models import Notification
+    from onestop.core.tests.factories import StaffFactory
+
+    head = StaffFactory(department=zone.hrss, department__role="dept_head")
+    problem = _log(zone).problems.get()  # due 2024-10-08
+    assert visits.problems_escalate_overdue(today=date(2024, 10, 8)) == 0
+    assert visits.problems_escalate_overdue(today=date(2024, 10, 9)) == 1
+    assert visits.problems_escalate_overdue(today=date(2024, 10, 10)) == 0
+    assert Notification.objects.filter(recipient=head, title__contains="超期未答复").count() == 1
+    problem.refresh_from_db()
+    assert problem.escalated_at is not None
+    assert list(selectors.problems_for(user=zone.hrss_staff, status="overdue")) == []  # the clock says 2024-09-23
+    zone.clock.value = date(2024, 10, 9)
+    assert list(selectors.problems_for(user=zone.hrss_staff, status="overdue")) == [problem]
