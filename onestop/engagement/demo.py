@@ -92,7 +92,7 @@ def seed_demo_engagement(*, seed: int = 2024) -> dict[str, int]:
     talents = list(User.objects.filter(account_type=AccountType.TALENT, is_demo=True,
                                        talent_profile__isnull=False).order_by("pk")[:400])
     departments = {d.code: d for d in Department.objects.all()}
-    staff = {u.username: u for u in User.objects.filter(username__in=[
+    staff = {str(u.username): u for u in User.objects.filter(username__in=[
         "talent_office_staff", "investment_staff", "investment_head", "hrss_staff", "industry_it_staff"])}
     if not enterprises or not talents or "talent_office" not in departments or "talent_office_staff" not in staff:
         return {"created": 0}
