@@ -1,0 +1,220 @@
+"""The access-control matrix (issue 11 §1): every URL pattern and API operation, requested by every principal against
+objects owned by each owner, must answer what tests/security/policy.py declares."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from . import policy
+from .matrix import (
+    ADMIN_PREFIX,
+    admin_routes,
+    api_operations,
+    fill,
+    minimal_body,
+    openapi,
+    outcome,
+    site_routes,
+)
+from .world import DEPARTMENT_PAIR, EMPLOYER_PAIR, MISSING_PK, PRINCIPALS, TALENT_PAIR, World, build_world
+
+pytestmark = pytest.mark.django_db
+RECORD = os.environ.get("SECURITY_MATRIX_RECORD") == "1"
+PAIRS = (TALENT_PAIR, EMPLOYER_PAIR, DEPARTMENT_PAIR)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
+    """Built once per module inside a transaction that is rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+def is_cross(principal: str, owners: frozenset[str]) -> str | None:
+    """"user" or "department" when ``principal`` asks for an object owned by its counterpart, else None."""
+    if not owners or principal in owners:
+        return None
+    for pair in PAIRS:
+        if principal in pair and owners & set(pair):
+            return "department" if pair is DEPARTMENT_PAIR else "user"
+    return None
+
+
+API_PARAM = re.compile(r"\{(\w+)\}")
+
+
+def values_for(route_kwargs: tuple[str, ...], rule: policy.Rule | None, key: Any) -> dict[str, Any]:
+    fixed = dict(rule.kw) if rule else {}
+    return {k: fixed.get(k, key) for k in route_kwargs}
+
+
+def missing_line(name: str, route: str, api: bool = False) -> str:
+    table = "API" if api else "URLS"
+    return (f"{name!r} ({route}) has no line in tests/security/policy.py; add one to {table}, e.g.\n"
+            f"    {name!r}: R(TALENTS, obj=\"<kind from world.py>\"),   # who may use it; W(...) for a POST-only URL")
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.requests = 0
+        self.cross = {"user": [0, 0], "department": [0, 0]}  # [requests, succeeded]
+        self.failures: list[str] = []
+
+    def check(self, world: World, method: str, path: str, principal: str, expected: str, cross: str | None,
+              body: tuple[str, Any] | None = None) -> str:
+        response = send(world.client(principal), method, path, body)
+        got = outcome(response)
+        self.requests += 1
+        if cross:
+            self.cross[cross][0] += 1
+            self.cross[cross][1] += got == "ok"
+        if got != expected:
+            self.failures.append(f"{method} {path} as {principal}: expected {expected}, got {got}"
+                                 + (f" ({response.status_code})" if got != str(response.status_code) else ""))
+        return got
+
+
+def run_rule(world: World, tally: Tally, name: str, route_kwargs: tuple[str, ...], rule: policy.Rule,
+             make_path: Any, *, api: bool = False) -> None:
+    for obj in world.of(rule.obj) if rule.obj else [None]:
+        key = obj.key if obj else MISSING_PK
+        owners = obj.owners if obj else None
+        path = make_path(values_for(route_kwargs, rule, key))
+        for method, r in (("GET", rule), ("POST", rule.post)):
+            if r is None:
+                continue
+            for principal in PRINCIPALS:
+                cross = is_cross(principal, owners) if owners else None
+                expected = r.expect(principal, owners, cross=bool(cross))
+                if method == "POST" and expected == "ok":
+                    continue  # an empty POST by an allowed user proves nothing here and may change state
+                tally.check(world, method, path, principal, expected, cross)
+
+
+def send(client: Any, method: str, path: str, body: tuple[str, Any] | None = None) -> Any:
+    """GET, or a write with a minimal schema-valid body (JSON or multipart) so the permission check is reached."""
+    if method == "GET":
+        return client.get(path)
+    if body is None:
+        return client.generic(method, path, b"{}" if path.startswith("/api/") else b"",
+                              content_type="application/json" if path.startswith("/api/") else "")
+    kind, data = body
+    if kind == "json":
+        return client.generic(method, path, json.dumps(data), content_type="application/json")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    fields = {k: SimpleUploadedFile("a.pdf", v, "application/pdf") if isinstance(v, bytes) else v
+              for k, v in (data or {}).items()}
+    return client.generic(method, path, encode_multipart(BOUNDARY, fields), content_type=MULTIPART_CONTENT)
+
+
+def op_body(method: str, path: str) -> tuple[str, Any] | None:
+    schema = openapi()
+    return minimal_body(schema["paths"][path][method.lower()], schema)
+
+
+def run_api(world: World, tally: Tally, key: str, rule: policy.Rule) -> None:
+    method, path = key.split(" ", 1)
+    body = op_body(method, path) if method != "GET" else None
+    params = tuple(API_PARAM.findall(path))
+    for obj in world.of(rule.obj) if rule.obj else [None]:
+        owners = obj.owners if obj else None
+        values = values_for(params, rule, obj.key if obj else MISSING_PK)
+        url = API_PARAM.sub(lambda m, v=values: str(v[m[1]]), path)
+        for principal in PRINCIPALS:
+            cross = is_cross(principal, owners) if owners else None
+            expected = rule.expect(principal, owners, cross=bool(cross))
+            if method != "GET" and expected == "ok":
+                continue
+            tally.check(world, method, url, principal, expected, cross, body)
+
+
+def record(world: World) -> None:  # pragma: no cover - a tool for writing policy lines, run by hand
+    """SECURITY_MATRIX_RECORD=1: print what every principal gets today, as draft lines for review."""
+    def draft(results: dict[str, str]) -> str:
+        signed = {p: o for p, o in results.items() if p != "anon"}
+        ok = sorted(p for p, o in signed.items() if o == "ok")
+        denies = [o for o in signed.values() if o != "ok"]
+        deny = max(set(denies), key=denies.count) if denies else "404"
+        return f"ok={ok} deny={deny} anon={results['anon']} odd={ {p: o for p, o in signed.items() if o not in ('ok', deny)} }"
+
+    from django.test import Client
+
+    only = re.compile(os.environ.get("SECURITY_MATRIX_RECORD_URLS", "^$"))
+    for r in [r for r in site_routes() if only.search(r.name)]:
+        path = fill(r.route, dict.fromkeys(r.kwargs, MISSING_PK))
+        get = {p: outcome(world.client(p).get(path)) for p in PRINCIPALS}
+        post = {}
+        for p in PRINCIPALS:
+            c = Client()
+            if p != "anon":
+                from .world import NEEDS_OTP, sign_in
+                sign_in(c, world.users[p], otp=p in NEEDS_OTP)
+            post[p] = outcome(c.post(path))
+        print(f"URL {r.name} {r.route}\n   GET  {draft(get)}\n   POST {draft(post)}")
+    only_api = re.compile(os.environ.get("SECURITY_MATRIX_RECORD_API", "^$"))
+    for method, path in [op for op in api_operations() if only_api.search(" ".join(op))]:
+        url = API_PARAM.sub(str(MISSING_PK), path)
+        res = {}
+        for p in PRINCIPALS:
+            c = world.client(p)
+            res[p] = outcome(send(c, method, url, op_body(method, path) if method != "GET" else None))
+        print(f"API {method} {path}\n   {draft(res)}")
+
+
+def test_access_matrix(world: World) -> None:
+    if RECORD:
+        record(world)
+        pytest.skip("record mode")
+    tally = Tally()
+    missing: list[str] = []
+    for r in site_routes():
+        rule = policy.URLS.get(r.name)
+        if rule is None:
+            missing.append(missing_line(r.name, "/" + r.route))
+            continue
+        run_rule(world, tally, r.name, r.kwargs, rule, lambda v, route=r.route: fill(route, v))
+    for method, path in api_operations():
+        key = f"{method} {path}"
+        rule = policy.API.get(key)
+        if rule is None:
+            missing.append(missing_line(key, path, api=True))
+            continue
+        run_api(world, tally, key, rule)
+    stale = (set(policy.URLS) - {r.name for r in site_routes()}) | (
+        set(policy.API) - {f"{m} {p}" for m, p in api_operations()})
+    n_user, ok_user = tally.cross["user"]
+    n_dept, ok_dept = tally.cross["department"]
+    print(f"\naccess matrix: {tally.requests} requests; {ok_user} of {n_user} cross-user and {ok_dept} of {n_dept} "
+          f"cross-department requests succeeded")
+    assert not missing, "URLs or API operations without a policy line:\n" + "\n".join(missing)
+    assert not stale, f"policy lines for URLs that no longer exist (remove them): {sorted(stale)}"
+    assert not tally.failures, f"{len(tally.failures)} answers differ from the policy:\n" + "\n".join(tally.failures)
+    assert ok_user == 0 and ok_dept == 0
+    assert n_user > 0 and n_dept > 0
+
+
+def test_admin_matrix(world: World) -> None:
+    """The Django admin under one rule: only the system and security administrators get past its login."""
+    tally = Tally()
+    values = {"object_id": MISSING_PK, "app_label": "core", "id": MISSING_PK, "content_type_id": 1}
+    for r in admin_routes():
+        path = fill(r.route, {k: values.get(k, MISSING_PK) for k in r.kwargs})
+        if r.name in ("admin:logout", "admin:login", "admin:jsi18n", "admin:view_on_site"):
+            continue  # the sign-in and logout pages themselves, the JS catalog, the content-type redirect
+        for principal in PRINCIPALS:
+            if principal in policy.ADMIN_RULE.ok:
+                continue  # the admins' own back office is exercised by onestop/core/tests/test_admin.py
+            tally.check(world, "GET", path, principal, policy.ADMIN_RULE.expect(principal, None, cross=False), None)
+    print(f"\nadmin: {tally.requests} requests over {len(admin_routes())} patterns, all refused")
+    assert not tally.failures, "\n".join(tally.failures[:50])
+    assert ADMIN_PREFIX
