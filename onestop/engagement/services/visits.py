@@ -110,6 +110,9 @@ def visit_log(*, actor: User, enterprise: Enterprise, visited_on: date | None, p
     errors.raise_if_any()
     assert visited_on is not None
     calendar = wd.WorkingCalendar()
+    if plan is None:  # the month's plan for this enterprise, if any, is fulfilled by this visit
+        plan = VisitPlan.objects.filter(official=actor, enterprise=enterprise, month=visited_on.replace(day=1),
+                                        visit__isnull=True).first()
     with transaction.atomic():
         visit = Visit.objects.create(plan=plan, official=actor, enterprise=enterprise, visited_on=visited_on,
                                      participants=participants.strip(), explained=explained.strip(),

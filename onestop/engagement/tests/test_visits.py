@@ -114,6 +114,9 @@ def test_monthly_plan_once_per_enterprise_and_month(zone):
     with pytest.raises(NotFound):
         visits.visit_plan_create(actor=zone.official, enterprise=zone.theirs, planned_date=date(2024, 10, 9),
                                  topic="x")
+    zone.clock.value = date(2024, 10, 10)
+    visit = _log(zone, visited_on=date(2024, 10, 9), problems=[])
+    assert visit.plan is not None and visit.plan.topic == "政策宣讲"
 
 
 def test_monthly_report_workbook(zone):
