@@ -270,7 +270,7 @@ def stay_book(*, guest: User, station: WarmStation, check_in: date, nights: int,
                 _("入住日期：您在所选日期已有驿站预订。")]})
         candidates = list(Bed.objects.filter(room__station=station, is_active=True)
                           .exclude(nights__night__in=night_list).order_by("room__number", "label")
-                          .values_list("pk", flat=True)[:20])
+                          .values_list("pk", flat=True)[:200])
         booking = None
         for bed_id in candidates:
             try:
