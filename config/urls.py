@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from onestop.core.admin_site import configure_admin
+from onestop.greencards.m2m import urlpatterns as m2m_urlpatterns
 from onestop.greencards.urls import well_known_urlpatterns
 
 from .api import api
@@ -13,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Machine-to-machine verification by API key (no session, no cookie, no CSRF): onestop/greencards/m2m.py.
+    path("api/m2m/greencards/", include((m2m_urlpatterns, "greencard_m2m"))),
     path("workflow/", include("onestop.workflow.urls")),
     path("policies/", include("onestop.policies.urls")),
     path("talent/", include("onestop.talents.urls")),

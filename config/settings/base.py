@@ -193,6 +193,8 @@ ONESTOP_BLIND_INDEX_KEY = env("ONESTOP_BLIND_INDEX_KEY", "ZGV2LWJsaW5kLWluZGV4LW
 ONESTOP_GREENCARD_KEYS = env("ONESTOP_GREENCARD_KEYS", "devgc1:ZGV2LWdyZWVuY2FyZC1rZWstMDAwMDAwMDAwMDAwMDA=")
 GREENCARD_KEY_CACHE_SECONDS = int(env("GREENCARD_KEY_CACHE_SECONDS", "10") or 10)
 GREENCARD_VERIFY_RATE_PER_MINUTE = int(env("GREENCARD_VERIFY_RATE_PER_MINUTE", "60") or 60)
+# Per machine-to-machine key (a desk scanner or a partner system): every attempt counts, refused ones too.
+GREENCARD_M2M_RATE_PER_MINUTE = int(env("GREENCARD_M2M_RATE_PER_MINUTE", "600") or 600)
 GREENCARD_PHOTO_SECONDS = 600  # a checker may see the holder's photo this long after a valid scan
 
 # --- i18n -------------------------------------------------------------------------------------------------------

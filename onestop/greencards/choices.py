@@ -70,6 +70,7 @@ class VerifyChannel(models.TextChoices):
     SCAN = "scan", _("扫码")
     PASTE = "paste", _("粘贴凭证")
     API = "api", _("接口")
+    M2M = "m2m", _("系统对接（接口密钥）")
 
 
 class RequestStatus(models.TextChoices):

@@ -47,3 +47,13 @@ class RatingForm(ServiceForm):
                                     choices=[(5, _("5 星 非常满意")), (4, _("4 星 满意")), (3, _("3 星 一般")),
                                              (2, _("2 星 不满意")), (1, _("1 星 很不满意"))])
     comment = forms.CharField(label=_("评价"), max_length=500, required=False)
+
+
+class ApiKeyCreateForm(ServiceForm):
+    name = forms.CharField(label=_("名称"), max_length=64, help_text=_("密钥用途，例如“二号窗口扫码枪”。"))
+    checker = forms.CharField(label=_("核验员用户名"), max_length=150, required=False,
+                              help_text=_("仅安全管理员代核验员创建时填写。"))
+
+
+class ApiKeyRevokeForm(ServiceForm):
+    key_id = forms.CharField(label=_("密钥编号"), max_length=16)

@@ -108,6 +108,46 @@ class GreenCard(models.Model):
         return self.status in CURRENT_CARD_STATES
 
 
+class ApiKey(models.Model):
+    """A machine-to-machine key for a partner checker's scanner or system (``/api/m2m/greencards/verify``).
+
+    The secret is shown once at creation; only its SHA-256 is stored (256 random bits need no slow hash). ``key_id``
+    is the public prefix of the presented key, so the lookup is one indexed query. A key verifies for its checker and
+    its partner organisation only, while the checker still holds the checker role there and both are active."""
+
+    key_id = models.CharField(_("密钥编号"), max_length=16, unique=True)
+    secret_hash = models.CharField(_("密钥摘要（SHA-256）"), max_length=64, editable=False)
+    name = models.CharField(_("名称"), max_length=64)
+    checker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("核验员"))
+    partner = models.ForeignKey("core.PartnerOrganization", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("核验机构"))
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("创建人"))
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("吊销人"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("绿卡核验接口密钥")
+        verbose_name_plural = _("绿卡核验接口密钥")
+        constraints = [
+            models.CheckConstraint(condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                                   | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                                   name="gc_apikey_revoked_by_matches"),
+            models.CheckConstraint(condition=Q(secret_hash__regex=r"^[0-9a-f]{64}$"), name="gc_apikey_hash_only"),  # noqa: S106
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} {self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class Verification(models.Model):
     """One verification by a partner checker: the scan log. The holder sees the rows of their cards; a refused token
     whose signature did not verify is kept without a card (nothing in it can be trusted)."""
@@ -122,12 +162,15 @@ class Verification(models.Model):
     channel = models.CharField(_("方式"), max_length=8, choices=VerifyChannel.choices)
     checked_at = models.DateTimeField(_("核验时间"), default=timezone.now)
     source_ip = models.GenericIPAddressField(_("来源 IP"), null=True, blank=True)
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("接口密钥"))
 
     class Meta:
         ordering = ["-checked_at", "-id"]
         verbose_name = _("绿卡核验记录")
         verbose_name_plural = _("绿卡核验记录")
-        indexes = [models.Index(fields=["checker", "checked_at"]), models.Index(fields=["card", "checked_at"])]
+        indexes = [models.Index(fields=["checker", "checked_at"]), models.Index(fields=["card", "checked_at"]),
+                   models.Index(fields=["api_key", "checked_at"], name="gc_verif_key_time")]
         constraints = [
             models.CheckConstraint(condition=Q(result=VerifyResult.VALID, reason=VerifyReason.OK)
                                    | (Q(result=VerifyResult.INVALID) & ~Q(reason=VerifyReason.OK)),

@@ -15,7 +15,15 @@ from onestop.core.models import User
 
 from . import credential
 from .choices import CURRENT_CARD_STATES, CardStatus, KeyStatus, RequestStatus, VerifyResult
-from .models import ClassEntitlement, Entitlement, EntitlementRequest, GreenCard, SigningKey, Verification
+from .models import (
+    ApiKey,
+    ClassEntitlement,
+    Entitlement,
+    EntitlementRequest,
+    GreenCard,
+    SigningKey,
+    Verification,
+)
 
 REVOCATION_LIST_TTL = 300  # seconds a partner may rely on a downloaded list before fetching a new one
 
@@ -120,3 +128,34 @@ def satisfaction_by_entitlement() -> list[dict[str, Any]]:
     return [{"code": r["entitlement__code"], "name": r["entitlement__name"], "closed": r["closed"],
              "rated": r["rated"], "average": round(float(r["average"]), 2) if r["average"] is not None else None}
             for r in rows]
+
+
+def api_keys_for(*, user: User) -> QuerySet[ApiKey]:
+    """The API keys a user may see: a checker their own, the security admin every key; others none."""
+    from onestop.core.permissions import Capability, has_capability
+
+    keys = ApiKey.objects.select_related("checker", "partner", "created_by", "revoked_by").order_by("-created_at", "-id")
+    if has_capability(user, Capability.SECURITY_MANAGE):
+        return keys
+    if has_capability(user, Capability.GREENCARD_VERIFY):
+        return keys.filter(checker=user)
+    return keys.none()
+
+
+def api_key_for(*, user: User, key_id: str) -> ApiKey:
+    found = api_keys_for(user=user).filter(key_id=key_id).first()
+    if found is None:
+        raise NotFound(_("密钥不存在，或您无权访问。"))
+    return found
+
+
+def checker_by_username(*, user: User, username: str) -> User:
+    """For the security admin creating a key on a checker's behalf: an active partner checker, else 404."""
+    from onestop.core.choices import Role
+    from onestop.core.permissions import Capability, has_capability
+
+    found = (User.objects.filter(username=username, is_active=True, role_assignments__role=Role.PARTNER_CHECKER)
+             .first() if has_capability(user, Capability.SECURITY_MANAGE) else None)
+    if found is None:
+        raise NotFound(_("核验员不存在，或您无权访问。"))
+    return found

@@ -7,6 +7,8 @@ The database refuses a second current card for one holder and a second active si
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -41,7 +43,15 @@ from .choices import (
     VerifyResult,
 )
 from .fieldsets import CARD_CLASS, EMPLOYER, NAME, PHOTO, VALID_UNTIL, entitlement_codes, fields_for
-from .models import ClassEntitlement, Entitlement, EntitlementRequest, GreenCard, SigningKey, Verification
+from .models import (
+    ApiKey,
+    ClassEntitlement,
+    Entitlement,
+    EntitlementRequest,
+    GreenCard,
+    SigningKey,
+    Verification,
+)
 
 CARD_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at a desk without confusion
 CARD_ID_LENGTH = 12
@@ -444,14 +454,18 @@ def checker_partner(checker: User, partner_code: str = "") -> PartnerOrganizatio
 # spends about a millisecond compiling each query, more than the database spends answering it (docs/performance.md).
 # The statements are plain SQL valid on SQLite and PostgreSQL; the tests run them on both.
 
-def _rate_exceeded(checker: User, moment: datetime) -> bool:
-    """At most GREENCARD_VERIFY_RATE_PER_MINUTE attempts per checker in any 60 s (sliding window over the scan log,
-    so it holds across processes and servers; two racing requests may overshoot by one — a limit, not an invariant)."""
-    limit = int(settings.GREENCARD_VERIFY_RATE_PER_MINUTE)
+def _rate_exceeded(checker: User, moment: datetime, *, api_key_id: int | None = None) -> bool:
+    """At most GREENCARD_VERIFY_RATE_PER_MINUTE attempts per checker (GREENCARD_M2M_RATE_PER_MINUTE per API key) in
+    any 60 s (sliding window over the scan log, so it holds across processes and servers; two racing requests may
+    overshoot by one — a limit, not an invariant)."""
+    if api_key_id is not None:
+        column, value, limit = "api_key_id", api_key_id, int(settings.GREENCARD_M2M_RATE_PER_MINUTE)
+    else:
+        column, value, limit = "checker_id", checker.pk, int(settings.GREENCARD_VERIFY_RATE_PER_MINUTE)
     since = connection.ops.adapt_datetimefield_value(moment - timedelta(seconds=60))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {Verification._meta.db_table} "  # noqa: S608
-                       "WHERE checker_id = %s AND checked_at > %s LIMIT %s) recent", [checker.pk, since, limit])
+                       f"WHERE {column} = %s AND checked_at > %s LIMIT %s) recent", [value, since, limit])
         row = cursor.fetchone()
     return int(row[0]) >= limit
 
@@ -488,10 +502,12 @@ def _card_row(card_id: str, *, employer: bool) -> GreenCard | None:
 
 def _log_verification(**values: Any) -> Verification:
     verification = Verification(**values)
-    columns = ["card_id", "checker_id", "partner_id", "result", "reason", "channel", "checked_at", "source_ip"]
+    columns = ["card_id", "checker_id", "partner_id", "result", "reason", "channel", "checked_at", "source_ip",
+               "api_key_id"]
     params = [verification.card_id, verification.checker_id, verification.partner_id, verification.result,
               verification.reason, verification.channel,
-              connection.ops.adapt_datetimefield_value(verification.checked_at), verification.source_ip]
+              connection.ops.adapt_datetimefield_value(verification.checked_at), verification.source_ip,
+              verification.api_key_id]
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The scan log does not wait for its WAL flush (a crash may lose the last fraction of a second of log
@@ -529,13 +545,20 @@ def card_verify(*, token: str, checker: User, channel: str = VerifyChannel.API, 
     Order: the checker's partner (404 if none) → the per-checker rate limit (every attempt counts, refused ones too;
     a refusal is logged and raised as 429) → signature, key and validity → the card's status → the field set."""
     partner = checker_partner(checker, partner_code)
-    moment = now or timezone.now()
-    if channel not in VerifyChannel.values:
+    if channel not in VerifyChannel.values or channel == VerifyChannel.M2M:
         channel = VerifyChannel.API
+    return _verify(token=token, checker=checker, partner=partner, channel=channel, source_ip=source_ip,
+                   moment=now or timezone.now())
+
+
+def _verify(*, token: str, checker: User, partner: PartnerOrganization, channel: str, source_ip: str | None,
+            moment: datetime, api_key_id: int | None = None) -> VerifyOutcome:
+    """The shared path of the session (``card_verify``) and the API-key (``card_verify_m2m``) verification."""
     token = (token or "").strip()
-    if _rate_exceeded(checker, moment):
+    if _rate_exceeded(checker, moment, api_key_id=api_key_id):
         _log_verification(checker=checker, partner=partner, result=VerifyResult.INVALID,
-                          reason=VerifyReason.RATE_LIMITED, channel=channel, checked_at=moment, source_ip=source_ip)
+                          reason=VerifyReason.RATE_LIMITED, channel=channel, checked_at=moment, source_ip=source_ip,
+                          api_key_id=api_key_id)
         raise RateLimited(str(VerifyReason.RATE_LIMITED.label),
                           extra={"reason": VerifyReason.RATE_LIMITED, "retry_after": 60})
     reason, claims = _check_token(token, moment)
@@ -552,7 +575,7 @@ def card_verify(*, token: str, checker: User, channel: str = VerifyChannel.API, 
     verification = _log_verification(
         card=card, checker=checker, partner=partner,
         result=VerifyResult.VALID if reason == VerifyReason.OK else VerifyResult.INVALID,
-        reason=reason, channel=channel, checked_at=moment, source_ip=source_ip)
+        reason=reason, channel=channel, checked_at=moment, source_ip=source_ip, api_key_id=api_key_id)
     outcome = VerifyOutcome(verification=verification, reason=reason, partner=partner, card=card)
     if reason == VerifyReason.OK and card is not None:
         outcome.fields = _present(card, wanted, verification)
@@ -584,6 +607,115 @@ def _present(card: GreenCard, wanted: tuple[str, ...], verification: Verificatio
             held = {row[0] for row in cursor.fetchall()}
         out["entitlements"] = {code: code in held for code in codes}
     return out
+
+
+# --- machine-to-machine API keys ------------------------------------------------------------------------------------
+
+API_KEY_PREFIX = "gck"
+API_KEY_NAME_MAX = 64
+
+
+class Unauthenticated(ApplicationError):
+    """No usable API key. The view answers 401 with ``"code": "unauthenticated"`` (as the session middleware does)."""
+
+    code = ErrorCode.FORBIDDEN
+    status = 401
+
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    """The key as created: ``secret`` is the whole presented key, returned once and never stored."""
+
+    key: ApiKey
+    secret: str
+
+
+def api_key_hash(presented: str) -> str:
+    return hashlib.sha256(presented.encode()).hexdigest()
+
+
+def _may_manage_keys(actor: User, checker: User) -> bool:
+    from onestop.core.permissions import Capability, has_capability
+
+    return actor.is_active and ((actor.pk == checker.pk and has_capability(actor, Capability.GREENCARD_VERIFY))
+                                or has_capability(actor, Capability.SECURITY_MANAGE))
+
+
+def api_key_create(*, checker: User, name: str, actor: User, partner_code: str = "") -> IssuedApiKey:
+    """A new key for ``checker`` at their partner organisation, made by the checker or the security admin.
+
+    The presented key is ``gck_<key_id>_<secret>``: 48 random bits of public id, 256 random bits of secret. Only the
+    SHA-256 of the whole string is stored; the caller shows ``IssuedApiKey.secret`` once."""
+    if not _may_manage_keys(actor, checker):
+        raise NotFound(_("核验员不存在，或您无权访问。"))
+    partner = checker_partner(checker, partner_code)
+    errors = FieldErrors()
+    name = (name or "").strip()
+    if not name:
+        errors.add("name", _("名称：请填写密钥用途，例如“二号窗口扫码枪”。"))
+    elif len(name) > API_KEY_NAME_MAX:
+        errors.add("name", _("名称：不能超过 64 个字符。"))
+    errors.raise_if_any()
+    key_id = secrets.token_hex(6)
+    presented = f"{API_KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        key = ApiKey.objects.create(key_id=key_id, secret_hash=api_key_hash(presented), name=name, checker=checker,
+                                    partner_id=partner.pk, created_by=actor)
+        audit_record(action=events.API_KEY_CREATE, actor=actor, obj=key,
+                     after={"key_id": key_id, "checker": checker.pk, "partner": partner.code, "name": name})
+    return IssuedApiKey(key=key, secret=presented)
+
+
+def api_key_revoke(*, key: ApiKey, actor: User) -> ApiKey:
+    """Revoke at once: the next request with the key answers 401 (no cache between the key row and the check)."""
+    if not _may_manage_keys(actor, key.checker):
+        raise NotFound(_("密钥不存在，或您无权访问。"))
+    moment = timezone.now()
+    with transaction.atomic():
+        updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=moment,
+                                                                                   revoked_by=actor)
+        if updated != 1:
+            raise Conflict(_("该密钥已吊销。"))
+        audit_record(action=events.API_KEY_REVOKE, actor=actor, obj=key, after={"key_id": key.key_id})
+    key.revoked_at, key.revoked_by = moment, actor
+    return key
+
+
+def _api_key_principal(presented: str) -> tuple[int, User, PartnerOrganization]:
+    """The key's id, checker and partner, or ``Unauthenticated``. One indexed query: the key by its public id, still
+    unrevoked, its checker active and still a checker at the key's partner, the partner active. The hash comparison
+    is constant-time; an unknown id, a wrong secret and a revoked key answer the same."""
+    from onestop.core.choices import PARTNER_ROLES
+    from onestop.core.models import RoleAssignment
+
+    parts = (presented or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or len(presented) > 200:
+        raise Unauthenticated(_("接口密钥无效或已吊销。"))
+    roles = [str(r) for r in PARTNER_ROLES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT k.id, k.secret_hash, k.checker_id, p.id, p.code, p.name, p.kind "  # noqa: S608
+            f"FROM {ApiKey._meta.db_table} k JOIN {User._meta.db_table} u ON u.id = k.checker_id "
+            f"JOIN {PartnerOrganization._meta.db_table} p ON p.id = k.partner_id "
+            "WHERE k.key_id = %s AND k.revoked_at IS NULL AND u.is_active AND p.is_active "
+            f"AND EXISTS (SELECT 1 FROM {RoleAssignment._meta.db_table} r WHERE r.user_id = k.checker_id "
+            f"AND r.partner_id = k.partner_id AND r.role IN ({', '.join(['%s'] * len(roles))}))",
+            [parts[1], *roles])
+        row = cursor.fetchone()
+    expected = row[1] if row is not None else "0" * 64
+    if not hmac.compare_digest(expected, api_key_hash(presented)) or row is None:
+        raise Unauthenticated(_("接口密钥无效或已吊销。"))
+    key_pk, _hash, checker_id, partner_pk, code, name, kind = row
+    return int(key_pk), User(pk=checker_id), PartnerOrganization(pk=partner_pk, code=code, name=name, kind=kind)
+
+
+def card_verify_m2m(*, presented_key: str, token: str, source_ip: str | None = None,
+                    now: datetime | None = None) -> VerifyOutcome:
+    """Verification for a partner's scanner or system, authenticated by an API key instead of a session. Same scan
+    log (with the key), same field set (the key's partner), rate limit per key; ``Unauthenticated`` → 401."""
+    key_pk, checker, partner = _api_key_principal(presented_key)
+    return _verify(token=token, checker=checker, partner=partner, channel=VerifyChannel.M2M, source_ip=source_ip,
+                   moment=now or timezone.now(), api_key_id=key_pk)
 
 
 # --- entitlement requests (on the generic workflow) ------------------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("verify/<int:pk>/photo/", views.verification_photo, name="verification_photo"),
     path("satisfaction/", views.satisfaction, name="satisfaction"),
+    path("keys/", views.api_keys, name="api_keys"),
 ]
 
 # Published under /.well-known/greencard/ (config/urls.py): public, no login, cacheable.

@@ -6,6 +6,7 @@ import json
 import mimetypes
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,15 +16,24 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestop.core.context import client_ip
-from onestop.core.exceptions import ApplicationError, NotFound
+from onestop.core.exceptions import ApplicationError, NotFound, ValidationFailed
 from onestop.core.models import User
-from onestop.core.permissions import Capability
+from onestop.core.permissions import Capability, has_capability
 from onestop.core.views.pages import capability_required
 
 from . import render as card_render
 from . import selectors, services
 from .choices import RequestStatus
-from .forms import MaterialForm, PhotoForm, RatingForm, ReissueForm, RequestForm, VerifyForm
+from .forms import (
+    ApiKeyCreateForm,
+    ApiKeyRevokeForm,
+    MaterialForm,
+    PhotoForm,
+    RatingForm,
+    ReissueForm,
+    RequestForm,
+    VerifyForm,
+)
 
 
 def _errors(form: object) -> str:
@@ -275,3 +285,46 @@ def revocations_signed(request: HttpRequest) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
+
+
+# --- machine-to-machine API keys (the checker's own, or the security admin's view of all) ----------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """Create (the secret is shown on this one response only) and revoke API keys for /api/m2m/greencards/verify."""
+    user = _user(request)
+    is_security = has_capability(user, Capability.SECURITY_MANAGE)
+    if not (is_security or has_capability(user, Capability.GREENCARD_VERIFY)):
+        raise Http404
+    create_form, revoke_form = ApiKeyCreateForm(), ApiKeyRevokeForm()
+    issued, error, status = None, "", 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                revoke_form = ApiKeyRevokeForm(request.POST)
+                if not revoke_form.is_valid():
+                    raise ValidationFailed(_errors(revoke_form))
+                key = selectors.api_key_for(user=user, key_id=revoke_form.cleaned_data["key_id"])
+                services.api_key_revoke(key=key, actor=user)
+                messages.success(request, _("密钥 %(key)s 已吊销，立即失效。") % {"key": key.key_id})
+                return HttpResponseRedirect(reverse("greencards:api_keys"))
+            create_form = ApiKeyCreateForm(request.POST)
+            if not create_form.is_valid():
+                raise ValidationFailed(_errors(create_form))
+            username = create_form.cleaned_data["checker"].strip()
+            checker = selectors.checker_by_username(user=user, username=username) if is_security and username \
+                else user
+            issued = services.api_key_create(checker=checker, name=create_form.cleaned_data["name"], actor=user)
+            create_form = ApiKeyCreateForm()
+        except NotFound:
+            raise Http404
+        except ApplicationError as exc:
+            error, status = exc.message or "；".join(m for ms in exc.field_errors.values() for m in ms), exc.status
+    response = render(request, "greencards/api_keys.html", {
+        "keys": selectors.api_keys_for(user=user)[:200], "issued": issued, "error": error,
+        "create_form": create_form, "is_security": is_security,
+    }, status=status)
+    response["Cache-Control"] = "no-store, private"
+    return response

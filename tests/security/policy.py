@@ -136,6 +136,7 @@ URLS: dict[str, Rule] = {
     "greencards:verify": R(PARTNER, post=R(PARTNER)),
     "greencards:verification_photo": R(PARTNER, obj="verification", only_owners=True),
     "greencards:satisfaction": R(AUDITOR),
+    "greencards:api_keys": R(PARTNER | SEC_ADMIN, post=R(PARTNER | SEC_ADMIN, odd={"partner": "422", "sec_admin": "422"})),
     "onething:index": R(TALENTS, post=R(TALENTS)),
     "onething:detail": R(TALENTS, obj="onething_application", only_owners=True),
     "onething:progress": R(TALENTS, obj="onething_application", only_owners=True),
@@ -209,6 +210,8 @@ URLS: dict[str, Rule] = {
     "greencard_public:jwks": R(EVERYONE),
     "greencard_public:revocations": R(EVERYONE),
     "greencard_public:revocations_signed": R(EVERYONE),
+    # Machine-to-machine verification: an API key in the Authorization header, never a session (401 without one).
+    "greencard_m2m:verify": W(NOBODY, get405=EVERYONE, anon="401", deny="401"),
     "core:home": R(EVERYONE),
     "core:login": R(EVERYONE, post=R(EVERYONE)),
     "core:logout": R(NOBODY, deny="405", anon="405", post=R(EVERYONE)),
