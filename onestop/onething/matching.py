@@ -31,7 +31,7 @@ from onestop.workflow import calendar as wd
 from .choices import BenefitMode, OfferStatus, RunStatus
 from .models import BenefitOffer, BenefitSetting, MatchRun, NearMiss
 
-DEFAULT_NEAR_MISS_LIMIT = 5000
+DEFAULT_NEAR_MISS_LIMIT = 1000
 
 
 def near_miss_limit() -> int:
@@ -106,14 +106,16 @@ def match_policy(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFrame,
     amount_cols = [f"{r}.amount" for r in rule_ids if f"{r}.amount" in out.columns]
     if not eligible_cols:
         return {"offers": 0, "grants": 0, "flagged": 0, "near_misses": 0}
-    any_eligible = pl.any_horizontal([pl.col(c).fill_null(False) for c in eligible_cols])
-    rules_expr = pl.concat_list([pl.when(pl.col(f"{r}.eligible").fill_null(False)).then(pl.lit(r)).otherwise(None)
-                                 for r in rule_ids if f"{r}.eligible" in out.columns]).list.drop_nulls()
+    present = [r for r in rule_ids if f"{r}.eligible" in out.columns]
+    any_eligible = pl.any_horizontal([pl.col(f"{r}.eligible").fill_null(False) for r in present])
     amount_expr = (pl.sum_horizontal([pl.col(c).fill_null(0) for c in amount_cols]) if amount_cols
                    else pl.lit(0, dtype=pl.Int64))
-    scored = pl.concat([facts.select("person_id"), out], how="horizontal").select(
-        "person_id", any_eligible.alias("eligible"), rules_expr.alias("rules"), amount_expr.alias("amount"))
-    eligible = scored.filter(pl.col("eligible"))
+    # Filter first (a few percent of the registry), then build the JSON list of granted rules as text.
+    rules_json = pl.format("[{}]", pl.concat_str(
+        [pl.when(pl.col(f"{r}.eligible").fill_null(False)).then(pl.lit(f'"{r}"')) for r in present],
+        separator=",", ignore_nulls=True))
+    eligible = (pl.concat([facts.select("person_id"), out], how="horizontal").lazy().filter(any_eligible)
+                .select("person_id", rules_json.alias("rules"), amount_expr.alias("amount")).collect())
     existing = _existing_offers(version.policy_id)
     new = eligible.join(existing, on="person_id", how="anti")
     status = OfferStatus.GRANTED if mode == BenefitMode.GRANT else OfferStatus.OFFERED
@@ -124,7 +126,7 @@ def match_policy(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFrame,
         rows = new.select(
             pl.lit(version.policy_id, dtype=pl.Int64).alias("policy_id"),
             pl.col("person_id").alias("profile_id"),
-            pl.format('["{}"]', pl.col("rules").list.join('","')).alias("rules"),
+            pl.col("rules"),
             pl.col("amount").alias("amount_fen"),
             pl.lit(str(status)).alias("status"),
             pl.lit(run.pk, dtype=pl.Int64).alias("run_id"),

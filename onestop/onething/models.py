@@ -229,17 +229,24 @@ class BenefitOffer(models.Model):
     """A benefit the data proves: granted outright, or offered for one-click confirmation. One per policy per person
     (reruns never duplicate). A person who stops being eligible is flagged (``ineligible_since``), never deleted."""
 
-    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+")
-    profile = models.ForeignKey("talents.TalentProfile", on_delete=models.CASCADE, related_name="benefit_offers")
+    # Indexes are few on purpose (a run writes up to a million rows): (policy, profile) is the unique constraint,
+    # (profile, status) serves the talent's list; the other foreign keys are not searched by themselves.
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
+    profile = models.ForeignKey("talents.TalentProfile", on_delete=models.CASCADE, related_name="benefit_offers",
+                                db_index=False)
     rules = models.JSONField(_("满足的规则"), default=list)
     amount_fen = models.BigIntegerField(_("金额（分）"), default=0)
     status = models.CharField(_("状态"), max_length=10, choices=OfferStatus.choices)
-    run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Which run made / flagged the offer: informational links without a database constraint, so the bulk COPY of a
+    # run's offers checks only the two foreign keys that carry meaning (policy, person).
+    run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                            db_index=False, db_constraint=False)
     created_at = models.DateTimeField(_("推送时间"), default=timezone.now)
     decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
     ineligible_since = models.DateTimeField(_("不再符合条件（标记时间）"), null=True, blank=True)
-    ineligible_run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ineligible_run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                       db_index=False, db_constraint=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -259,9 +266,9 @@ class BenefitOffer(models.Model):
 class NearMiss(models.Model):
     """A person one condition short of a 免申即享 policy in a run, with the condition (for staff outreach)."""
 
-    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="near_miss_rows")
-    policy = models.ForeignKey("policies.Policy", on_delete=models.CASCADE, related_name="+")
-    profile = models.ForeignKey("talents.TalentProfile", on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="near_miss_rows", db_index=False)
+    policy = models.ForeignKey("policies.Policy", on_delete=models.CASCADE, related_name="+", db_index=False)
+    profile = models.ForeignKey("talents.TalentProfile", on_delete=models.CASCADE, related_name="+", db_index=False)
     rule_id = models.CharField(max_length=64)
     condition = models.CharField(_("缺少的条件"), max_length=300)
 

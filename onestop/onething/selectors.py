@@ -19,7 +19,7 @@ from onestop.workflow import calendar as wd
 from onestop.workflow.choices import OPEN_TASK_STATES, TaskState
 from onestop.workflow.models import CaseEvent, Task
 
-from .choices import MatterStatus
+from .choices import ApplicationStatus, MatterStatus
 from .models import Application, ApplicationMatter, BenefitOffer, HistoryEntry, MatchRun, Matter, NearMiss
 
 
@@ -116,7 +116,7 @@ def application_progress(*, application: Application, today: date | None = None)
                                                    for t in open_tasks)),
             next_step=step, info_requests=requests.get(am.case_id or 0, []), case_id=am.case_id,
             can_withdraw=am.status in (MatterStatus.WAITING, MatterStatus.RUNNING)
-            and application.status == "submitted"))
+            and application.status == ApplicationStatus.SUBMITTED))
     names = {am.case_id: am.matter.name for am in matters if am.case_id}
     history = [HistoryLine(h.created_at, h.get_kind_display() + (f"：{h.note}" if h.note else ""))
                for h in HistoryEntry.objects.filter(application=application).order_by("created_at", "id")]

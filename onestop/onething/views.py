@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestop.core.exceptions import ApplicationError, NotFound
@@ -118,7 +119,7 @@ def attach_document(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.application_attach_document(application=application, actor=user, code=request.POST.get("code", ""),
                                              upload=request.FILES.get("file"))
-        messages.success(request, "材料已上传，所有需要它的事项共用这一份。")
+        messages.success(request, _("材料已上传，所有需要它的事项共用这一份。"))
     except ApplicationError as exc:
         _error(request, exc)
     return redirect("onething:detail", pk=pk)
@@ -131,7 +132,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     application = _found(selectors.application_for, user=user, pk=pk)
     try:
         services.application_submit(application=application, actor=user)
-        messages.success(request, "申请已提交，各事项已同时转交责任部门。")
+        messages.success(request, _("申请已提交，各事项已同时转交责任部门。"))
     except ApplicationError as exc:
         _error(request, exc)
     return redirect("onething:detail", pk=pk)
@@ -144,7 +145,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = _found(selectors.application_for, user=user, pk=pk)
     try:
         services.application_withdraw(application=application, actor=user, reason=request.POST.get("reason", ""))
-        messages.success(request, "申请已撤回。")
+        messages.success(request, _("申请已撤回。"))
     except ApplicationError as exc:
         _error(request, exc)
     return redirect("onething:detail", pk=pk)
@@ -157,7 +158,7 @@ def matter_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     am = _found(selectors.matter_for, user=user, pk=pk)
     try:
         services.matter_withdraw(matter=am, actor=user, reason=request.POST.get("reason", ""))
-        messages.success(request, "事项已撤回。")
+        messages.success(request, _("事项已撤回。"))
     except ApplicationError as exc:
         _error(request, exc)
     return redirect("onething:detail", pk=am.application_id)
@@ -175,7 +176,7 @@ def matter_info(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         case_provide_info(case=am.case, actor=user, message=request.POST.get("message", ""))
-        messages.success(request, "补充材料已提交，办理期限恢复计时。")
+        messages.success(request, _("补充材料已提交，办理期限恢复计时。"))
     except ApplicationError as exc:
         _error(request, exc)
     return redirect("onething:detail", pk=am.application_id)
@@ -194,10 +195,10 @@ def offer_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "accept":
             services.offer_accept(offer_id=pk, actor=user)
-            messages.success(request, "已确认，主管部门将按政策兑现。")
+            messages.success(request, _("已确认，主管部门将按政策兑现。"))
         elif action == "decline":
             services.offer_decline(offer_id=pk, actor=user)
-            messages.success(request, "已放弃该待遇。")
+            messages.success(request, _("已放弃该待遇。"))
         else:
             raise Http404
     except NotFound as exc:
@@ -218,7 +219,7 @@ def runs(request: HttpRequest) -> HttpResponse:
             raise Http404
         try:
             run = matching.match_run_now(actor=user)
-            messages.success(request, "匹配已开始。")
+            messages.success(request, _("匹配已开始。"))
             return redirect("onething:run", pk=run.pk)
         except ApplicationError as exc:
             _error(request, exc)
@@ -259,7 +260,7 @@ def policy_mode(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     try:
         services.benefit_setting_set(policy=policy, actor=user, mode=request.POST.get("mode", ""))
-        messages.success(request, "已保存免申即享设置。")
+        messages.success(request, _("已保存免申即享设置。"))
     except NotFound as exc:
         raise Http404 from exc
     except ApplicationError as exc:
