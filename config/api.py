@@ -132,11 +132,14 @@ class RegisteredOut(Schema):
 accounts = Router(tags=["accounts"])
 
 
-@accounts.post("/register/talent", response={201: RegisteredOut, 422: Problem}, auth=None,
+@accounts.post("/register/talent", response={201: RegisteredOut, 422: Problem, 429: Problem}, auth=None,
                summary="人才注册 / Register as a talent")
 def register_talent(request: HttpRequest, payload: TalentRegisterIn) -> Status[RegisteredOut]:
+    from onestop.core.context import client_ip
+    from onestop.core.ratelimit import enforce
     from onestop.talents.services import talent_register
 
+    enforce("register", client_ip(request) or "")
     user = talent_register(**payload.dict())
     return Status(201, RegisteredOut(id=int(user.pk or 0), account_type=user.account_type, phone_masked=user.masked_phone))
 

@@ -22,3 +22,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The suite registers and texts far more than a person would; tests/security/test_web.py sets real limits.
+ONESTOP_RATE_LIMITS = {"register": (100_000, 3600), "sms": (100_000, 600)}

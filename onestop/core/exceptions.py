@@ -14,6 +14,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     INVALID_TRANSITION = "invalid_transition"
     LOCKED_OUT = "locked_out"
+    RATE_LIMITED = "rate_limited"
 
 
 class ApplicationError(Exception):

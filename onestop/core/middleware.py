@@ -127,3 +127,19 @@ class ChineseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class NoStoreForSignedInMiddleware:
+    """Pages with personal data must not stay in a browser or proxy cache (PIPL, MLPS residual information). The
+    simple safe rule: every response to a signed-in user is ``Cache-Control: private, no-store`` unless the view set
+    its own no-store already; static files and anonymous public pages stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+        return response

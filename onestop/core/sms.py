@@ -49,7 +49,24 @@ class MemorySmsBackend(BaseSmsBackend):
         self.outbox.append({"phone": phone, "text": text})
 
 
+class RateLimitedSmsBackend(BaseSmsBackend):
+    """Wraps the configured backend: at most ``ONESTOP_RATE_LIMITS["sms"]`` messages per number and window (SMS
+    flooding protection). A message over the limit is dropped and logged with the number masked, never raised:
+    sending happens after the transaction committed, where an error could not undo anything."""
+
+    def __init__(self, inner: BaseSmsBackend) -> None:
+        self.inner = inner
+
+    def send(self, *, phone: str, text: str) -> None:
+        from .ratelimit import consume
+
+        if not consume("sms", phone):
+            logger.warning("SMS to %s dropped: rate limit reached", mask_phone(phone))
+            return
+        self.inner.send(phone=phone, text=text)
+
+
 def get_sms_backend() -> BaseSmsBackend:
     cls = import_string(str(settings.SMS_BACKEND))
     backend: BaseSmsBackend = cls()
-    return backend
+    return RateLimitedSmsBackend(backend)

@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
 
 from . import policy
 from .matrix import (
@@ -23,19 +21,11 @@ from .matrix import (
     outcome,
     site_routes,
 )
-from .world import DEPARTMENT_PAIR, EMPLOYER_PAIR, MISSING_PK, PRINCIPALS, TALENT_PAIR, World, build_world
+from .world import DEPARTMENT_PAIR, EMPLOYER_PAIR, MISSING_PK, PRINCIPALS, TALENT_PAIR, World
 
 pytestmark = pytest.mark.django_db
 RECORD = os.environ.get("SECURITY_MATRIX_RECORD") == "1"
 PAIRS = (TALENT_PAIR, EMPLOYER_PAIR, DEPARTMENT_PAIR)
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
-    """Built once per module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
-        transaction.set_rollback(True)
 
 
 def is_cross(principal: str, owners: frozenset[str]) -> str | None:

@@ -23,9 +23,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ..audit import audit_record
 from ..auth import request_user
 from ..choices import AuditResult
+from ..context import client_ip
 from ..exceptions import ApplicationError
 from ..forms import EmployerRegisterForm, LoginForm, OTPForm, TalentRegisterForm
 from ..middleware import SESSION_AUTH_AT, SESSION_LAST_SEEN
+from ..ratelimit import consume
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -98,11 +100,19 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters("password", "password2", "id_number")
 @require_http_methods(["GET", "POST"])
+def _within_limit(request: HttpRequest, form: Any) -> bool:
+    """Every registration attempt counts against the client's limit, valid or not (docs/security.md)."""
+    if consume("register", client_ip(request) or ""):
+        return True
+    form.add_error(None, _("操作过于频繁，请稍后再试。"))
+    return False
+
+
 def register_talent(request: HttpRequest) -> HttpResponse:
     from onestop.talents.services import talent_register
 
     form = TalentRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _within_limit(request, form) and form.is_valid():
         data = form.cleaned_data
         try:
             user = talent_register(phone=data["phone"], password=data["password"], real_name=data["real_name"],
@@ -123,7 +133,7 @@ def register_employer(request: HttpRequest) -> HttpResponse:
     from onestop.employers.services import enterprise_register
 
     form = EmployerRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _within_limit(request, form) and form.is_valid():
         data = form.cleaned_data
         try:
             _enterprise, user = enterprise_register(uscc=data["uscc"], name=data["name"], industry=data["industry"],
