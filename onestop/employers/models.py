@@ -254,6 +254,10 @@ class FundingLedger(models.Model):
     def __str__(self) -> str:
         return f"{self.enterprise} {self.year}"
 
+    @property
+    def remaining_fen(self) -> int:
+        return max(self.cap_fen - self.granted_fen, 0)
+
 
 class FundingPayment(models.Model):
     application = models.ForeignKey(FundingApplication, on_delete=models.PROTECT, related_name="payments")
