@@ -122,12 +122,13 @@ class ChainReport:
     reason: str = ""
 
 
-def audit_verify(*, batch: int = 2000) -> ChainReport:
-    """Walk the chain in order; name the first event whose link or content does not match."""
+def audit_verify(*, batch: int = 2000, using: str = "default") -> ChainReport:
+    """Walk the chain in order; name the first event whose link or content does not match. ``using`` names the
+    database (the restore drill verifies a restored copy beside the live one)."""
     prev = GENESIS
     checked = 0
     last_seq = 0
-    queryset = AuditEvent.objects.order_by("seq")
+    queryset = AuditEvent.objects.using(using).order_by("seq")
     for event in queryset.iterator(chunk_size=batch):
         if event.prev_hash != prev:
             return ChainReport(False, checked, event.seq,
@@ -137,7 +138,7 @@ def audit_verify(*, batch: int = 2000) -> ChainReport:
         prev = event.hash
         last_seq = event.seq
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
+    head = AuditChainHead.objects.using(using).filter(pk=1).first()
     if head is not None and (head.last_hash != prev or head.last_seq != last_seq):
         return ChainReport(False, checked, last_seq + 1 if checked else 1,
                            "the newest events were deleted / 链尾事件被删除")
