@@ -51,6 +51,7 @@ from rulebook.model import (
 )
 from rulebook.values import (
     DATE_FUNCTIONS,
+    EPOCH_ORDINAL,
     date_to_days,
     decimal_places,
     decimal_to_scaled,
@@ -314,6 +315,37 @@ def value_fn(c: CompiledRuleSet, node: Value) -> VFn:
         return scale
     if isinstance(node, Arith):
         return _arith_fn(c, node)
+    if isinstance(node, DateFn) and node.fn != "days_between" and is_constant(node.args[1]):
+        # age / months up to the evaluation date: the constant end date is split into y, m, d once
+        fa = value_fn(c, node.args[0])
+        end = const_value(c, node.args[1])
+        years = node.fn == "years_between"
+        if end is None:
+
+            def datefn_none(r: Row, v: Vals) -> Any:
+                fa(r, v)
+                v[nid] = None
+                return None
+
+            return datefn_none
+        e = dt.date.fromordinal(end + EPOCH_ORDINAL)
+        ey, em, ed = e.year, e.month, e.day
+        fromordinal = dt.date.fromordinal
+
+        def datefn_to_const(r: Row, v: Vals) -> Any:
+            a = fa(r, v)
+            if a is None:
+                x = None
+            else:
+                s = fromordinal(a + EPOCH_ORDINAL)
+                if years:
+                    x = (ey - s.year) - (1 if (em, ed) < (s.month, s.day) else 0)
+                else:
+                    x = (ey * 12 + em) - (s.year * 12 + s.month) - (1 if ed < s.day else 0)
+            v[nid] = x
+            return x
+
+        return datefn_to_const
     if isinstance(node, DateFn):
         fa, fb = value_fn(c, node.args[0]), value_fn(c, node.args[1])
         fn = DATE_FUNCTIONS[node.fn]
