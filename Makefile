@@ -61,6 +61,8 @@ lint: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -c pyproject.toml -r onestop config rulebook --severity-level high
+	$(PY) tests/security/pip_audit_ci.py
 
 bench: setup
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/bench.txt
