@@ -48,7 +48,7 @@ seed: migrate
 run: seed
 	@echo "Starting the task worker and the web server on http://$(HOST):$(PORT) (Ctrl+C stops both)"
 	@$(PY) manage.py run_worker --no-reload --no-startup-delay -v 0 & WORKER=$$!; \
-	  (while true; do $(PY) manage.py workflow_tick -v 0 || true; $(PY) manage.py certification_tick -v 0 || true; sleep 900; done) & TICK=$$!; \
+	  (while true; do $(PY) manage.py platform_tick -v 0 || true; sleep 900; done) & TICK=$$!; \
 	  trap "kill $$WORKER $$TICK 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
