@@ -78,13 +78,13 @@ def _bulk_insert(table: str, columns: list[str], frame: pl.DataFrame) -> None:
                                frame.select(columns).rows())
 
 
-def _existing_offers(policy_id: int) -> pl.DataFrame:
-    """(person_id, flagged) of the policy's offers, read at batch speed (COPY on PostgreSQL)."""
+def _existing_offers() -> pl.DataFrame:
+    """(policy_id, person_id, flagged) of every offer, in one pass (COPY on PostgreSQL)."""
     from .facts_io import read_frame
 
     table = connection.ops.quote_name(BenefitOffer._meta.db_table)
-    return read_frame(f"SELECT profile_id, CASE WHEN ineligible_since IS NULL THEN 0 ELSE 1 END FROM {table} "  # noqa: S608
-                      f"WHERE policy_id = {int(policy_id)}", {"person_id": pl.Int64, "flagged": pl.Boolean})
+    return read_frame(f"SELECT policy_id, profile_id, CASE WHEN ineligible_since IS NULL THEN 0 ELSE 1 END "  # noqa: S608
+                      f"FROM {table}", {"policy_id": pl.Int64, "person_id": pl.Int64, "flagged": pl.Boolean})
 
 
 def _update_flags(policy_id: int, ids: list[int], **values: Any) -> int:
@@ -95,7 +95,8 @@ def _update_flags(policy_id: int, ids: list[int], **values: Any) -> int:
     return changed
 
 
-def match_policy(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFrame, as_of: date) -> dict[str, int]:
+def match_policy(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFrame, as_of: date,
+                 existing: pl.DataFrame | None = None) -> dict[str, int]:
     """Evaluate one policy over ``facts`` and persist its consequences (inside the caller's transaction)."""
     from onestop.policies.rules import engine_for
 
@@ -116,7 +117,8 @@ def match_policy(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFrame,
         separator=",", ignore_nulls=True))
     eligible = (pl.concat([facts.select("person_id"), out], how="horizontal").lazy().filter(any_eligible)
                 .select("person_id", rules_json.alias("rules"), amount_expr.alias("amount")).collect())
-    existing = _existing_offers(version.policy_id)
+    existing = (existing if existing is not None else _existing_offers()).filter(
+        pl.col("policy_id") == version.policy_id).select("person_id", "flagged")
     new = eligible.join(existing, on="person_id", how="anti")
     status = OfferStatus.GRANTED if mode == BenefitMode.GRANT else OfferStatus.OFFERED
     now = timezone.now()
@@ -182,12 +184,14 @@ def match_run_execute(*, run_id: int, read_facts: Callable[..., pl.DataFrame] | 
         t0 = time.perf_counter()
         facts = (read_facts or registry_facts_frame)(as_of=run.as_of)
         timings["read_facts"] = round(time.perf_counter() - t0, 3)
+        existing = _existing_offers()
         MatchRun.objects.filter(pk=run.pk).update(persons=len(facts))
         t1 = time.perf_counter()
         for done, (version, mode) in enumerate(policies, start=1):
             try:
                 with transaction.atomic():
-                    counts = match_policy(run=run, version=version, mode=mode, facts=facts, as_of=run.as_of)
+                    counts = match_policy(run=run, version=version, mode=mode, facts=facts, as_of=run.as_of,
+                                          existing=existing)
             except Exception as exc:
                 errors.append({"policy": version.policy.code, "error": f"{type(exc).__name__}: {exc}"[:500]})
                 counts = {}

@@ -229,8 +229,8 @@ class BenefitOffer(models.Model):
     """A benefit the data proves: granted outright, or offered for one-click confirmation. One per policy per person
     (reruns never duplicate). A person who stops being eligible is flagged (``ineligible_since``), never deleted."""
 
-    # Indexes are few on purpose (a run writes up to a million rows): (policy, profile) is the unique constraint,
-    # (profile, status) serves the talent's list; the other foreign keys are not searched by themselves.
+    # Indexes are few on purpose (a run may write a million rows): the unique constraint (profile, policy) also serves
+    # the talent's own list; a run reads all offers in one pass; the other foreign keys are never searched alone.
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
     profile = models.ForeignKey("talents.TalentProfile", on_delete=models.CASCADE, related_name="benefit_offers",
                                 db_index=False)
@@ -253,11 +253,10 @@ class BenefitOffer(models.Model):
         verbose_name = _("免申即享待遇")
         verbose_name_plural = _("免申即享待遇")
         constraints = [
-            models.UniqueConstraint(fields=["policy", "profile"], name="onething_one_offer_per_policy_person"),
+            models.UniqueConstraint(fields=["profile", "policy"], name="onething_one_offer_per_policy_person"),
             models.CheckConstraint(condition=Q(status__in=_values(OfferStatus)), name="onething_offer_status"),
             models.CheckConstraint(condition=Q(amount_fen__gte=0), name="onething_offer_amount_nonnegative"),
         ]
-        indexes = [models.Index(fields=["profile", "status"])]
 
     def __str__(self) -> str:
         return f"{self.policy_id}:{self.profile_id}"
