@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from onestop.core.exceptions import NotFound
@@ -56,7 +57,7 @@ def _app_out(a: Any) -> dict[str, Any]:
 
 @router.post("/imports/{kind}", response={201: ImportRunOut},
              summary="导入社保/学历/在职确认 / Import registry data (CSV or JSON file, or a JSON list body)")
-def import_data(request: HttpRequest, kind: str, file: File[UploadedFile] | None = None) -> tuple[int, Any]:
+def import_data(request: HttpRequest, kind: str, file: File[UploadedFile] | None = None) -> Status[Any]:
     if file is not None:
         content: bytes | str = file.read()
         fmt = "json" if (file.name or "").lower().endswith(".json") else "csv"
@@ -68,7 +69,7 @@ def import_data(request: HttpRequest, kind: str, file: File[UploadedFile] | None
                               source=ImportSource.API, file_name=name)
     except NotFound:
         raise Http404
-    return 201, run
+    return Status(201, run)
 
 
 @router.get("/me/facts", summary="我的政策事实 / The facts the rules read from my profile")
@@ -85,9 +86,9 @@ def my_applications(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/certifications", response={201: dict}, summary="申请人才认定 / Apply for certification")
-def apply(request: HttpRequest, payload: ApplyIn) -> tuple[int, dict[str, Any]]:
+def apply(request: HttpRequest, payload: ApplyIn) -> Status[dict[str, Any]]:
     application = cert.certification_apply(actor=request.user, **payload.dict())  # type: ignore[arg-type]
-    return 201, {**_app_out(application), "precheck": application.precheck}
+    return Status(201, {**_app_out(application), "precheck": application.precheck})
 
 
 @router.get("/certifications/{pk}", summary="认定申请详情 / A certification application")
