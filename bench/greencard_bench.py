@@ -61,6 +61,9 @@ def _env(database_url: str, workdir: Path) -> dict[str, str]:
             "ONESTOP_GREENCARD_KEYS": _kek(),
             "SECURE_SSL_REDIRECT": "0",
             "GREENCARD_VERIFY_RATE_PER_MINUTE": "100000",
+            # The default per-key limit: with 256 keys in rotation no key reaches it below ~2,500/s in total, so
+            # the limit's count runs over a realistic window and does not refuse.
+            "GREENCARD_M2M_RATE_PER_MINUTE": "600",
             "MEDIA_ROOT": str(workdir / "media"),
             "LOG_LEVEL": "WARNING",
         }
@@ -124,7 +127,7 @@ def bench_offline(n: int) -> dict[str, Any]:
 # --- fixture data --------------------------------------------------------------------------------------------------
 
 
-def setup_data(checkers: int, cards: int) -> dict[str, Any]:
+def setup_data(checkers: int, cards: int, keys_per_checker: int) -> dict[str, Any]:
     """Runs in a child process with the bench environment (production settings, the bench database)."""
     import django
 
@@ -142,11 +145,12 @@ def setup_data(checkers: int, cards: int) -> dict[str, Any]:
 
     from onestop.core.choices import AccountType, Role
     from onestop.core.models import PartnerOrganization, RoleAssignment, User
-    from onestop.greencards.services import card_issue
+    from onestop.greencards.services import api_key_create, card_issue
 
     call_command("migrate", verbosity=0, interactive=False)
     partner = PartnerOrganization.objects.create(code="bench_hospital", name="压测医院", kind="hospital")
     sessions = []
+    api_keys = []
     for i in range(checkers):
         user = User(username=f"bench_checker_{i}", real_name=f"核验员{i}", account_type=AccountType.PARTNER)
         user.set_unusable_password()
@@ -163,6 +167,8 @@ def setup_data(checkers: int, cards: int) -> dict[str, Any]:
         store["onestop_last_seen"] = now + 3600  # no idle-time rewrite during the run
         store.create()
         sessions.append({"session": store.session_key, "csrf": _get_new_csrf_string()})
+        for k in range(keys_per_checker):
+            api_keys.append(api_key_create(checker=user, name=f"扫码枪{k}", actor=user).secret)
     tokens = []
     today = timezone.localdate()
     for i in range(cards):
@@ -180,31 +186,28 @@ def setup_data(checkers: int, cards: int) -> dict[str, Any]:
         tokens.append(card.token)
     return {
         "sessions": sessions,
+        "api_keys": api_keys,
         "tokens": tokens,
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
     }
 
 
-def _setup_child(env: dict[str, str], checkers: int, cards: int, queue: Any) -> None:
+def _setup_child(env: dict[str, str], checkers: int, cards: int, keys_per_checker: int, queue: Any) -> None:
     os.environ.clear()
     os.environ.update(env)
-    queue.put(setup_data(checkers, cards))
+    queue.put(setup_data(checkers, cards, keys_per_checker))
 
 
 # --- load generation ------------------------------------------------------------------------------------------------
 
-
-def _request(conn: http.client.HTTPConnection, body: bytes, headers: dict[str, str]) -> int:
-    conn.request("POST", "/api/v1/greencards/verify", body=body, headers=headers)
-    response = conn.getresponse()
-    payload = response.read()
-    if response.status != 200 or b'"valid"' not in payload[:40]:
-        return response.status if response.status != 200 else 599
-    return 200
+PATHS = {"m2m": "/api/m2m/greencards/verify", "session": "/api/v1/greencards/verify"}
 
 
-def _headers(fixture: dict[str, Any], i: int) -> dict[str, str]:
+def _headers(fixture: dict[str, Any], i: int, mode: str) -> dict[str, str]:
+    if mode == "m2m":
+        key = fixture["api_keys"][i % len(fixture["api_keys"])]
+        return {"Content-Type": "application/json", "Host": "127.0.0.1", "Authorization": f"Bearer {key}"}
     s = fixture["sessions"][i % len(fixture["sessions"])]
     return {
         "Content-Type": "application/json",
@@ -214,38 +217,47 @@ def _headers(fixture: dict[str, Any], i: int) -> dict[str, str]:
     }
 
 
+def _cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _closed_loop(
-    port: int, fixture: dict[str, Any], worker: int, connections: int, duration: float, out: Any
+    port: int, fixture: dict[str, Any], mode: str, worker: int, connections: int, duration: float, out: Any
 ) -> None:
-    """One process, ``connections`` sequential clients interleaved: simple and GIL-friendly — each connection sends
-    its next request as soon as its previous answer is read."""
+    """Python fallback for saturation when wrk is absent: one process, ``connections`` persistent connections
+    interleaved; each sends its next request as soon as its previous answer is read."""
     import selectors as sel
 
     tokens = fixture["tokens"]
+    url = PATHS[mode]
     latencies: list[float] = []
     errors = 0
     conns = []
+    cpu0 = _cpu()
     for c in range(connections):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.connect()
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conns.append((conn, _headers(fixture, worker * connections + c)))
+        conns.append((conn, worker * connections + c))
     selector = sel.DefaultSelector()
-    pending: dict[int, tuple[Any, dict[str, str], float]] = {}
+    pending: dict[int, tuple[Any, float]] = {}
     n = 0
     first_error = ""
 
     def send(index: int) -> None:
         nonlocal n
-        conn, headers = conns[index]
+        conn, slot = conns[index]
         body = json.dumps({"token": tokens[n % len(tokens)]}).encode()
         n += 1
-        conn.putrequest("POST", "/api/v1/greencards/verify", skip_host=True, skip_accept_encoding=True)
-        for k, v in headers.items():
+        conn.putrequest("POST", url, skip_host=True, skip_accept_encoding=True)
+        for k, v in _headers(fixture, slot + n * 7, mode).items():
             conn.putheader(k, v)
         conn.putheader("Content-Length", str(len(body)))
         conn.endheaders(body)
-        pending[index] = (conn, headers, time.perf_counter())
+        pending[index] = (conn, time.perf_counter())
 
     for index in range(connections):
         selector.register(conns[index][0].sock, sel.EVENT_READ, index)
@@ -254,7 +266,7 @@ def _closed_loop(
     while pending:
         for key, _mask in selector.select(timeout=1):
             index = key.data
-            conn, _h, started = pending.pop(index)
+            conn, started = pending.pop(index)
             response = conn.getresponse()
             payload = response.read()
             latencies.append(time.perf_counter() - started)
@@ -264,19 +276,24 @@ def _closed_loop(
                     first_error = f"{response.status} {payload[:300]!r}"
             if time.perf_counter() < end:
                 send(index)
-    out.put({"latencies": latencies, "errors": errors, "first_error": first_error})
+    out.put(
+        {"latencies": latencies, "errors": errors, "first_error": first_error, "cpu_seconds": _cpu() - cpu0}
+    )
 
 
 def _open_loop(
-    port: int, fixture: dict[str, Any], worker: int, rate: float, duration: float, out: Any
+    port: int, fixture: dict[str, Any], mode: str, worker: int, rate: float, duration: float, out: Any
 ) -> None:
-    """Send on a fixed schedule; latency counts from the scheduled time (no coordinated omission)."""
+    """Send on a fixed schedule; latency counts from the scheduled time (no coordinated omission). wrk 4 has no
+    fixed-rate mode (wrk2 has), so this one is Python; its own CPU use is reported."""
     tokens = fixture["tokens"]
+    url = PATHS[mode]
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = _headers(fixture, worker)
     latencies: list[float] = []
     errors = 0
+    first_error = ""
     interval = 1.0 / rate
+    cpu0 = _cpu()
     start = time.perf_counter() + 0.2
     total = int(rate * duration)
     for i in range(total):
@@ -286,14 +303,22 @@ def _open_loop(
             time.sleep(delay)
         body = json.dumps({"token": tokens[(worker * 7919 + i) % len(tokens)]}).encode()
         try:
-            status = _request(conn, body, headers)
-        except (OSError, http.client.HTTPException):
+            conn.request("POST", url, body=body, headers=_headers(fixture, worker * 7919 + i, mode))
+            response = conn.getresponse()
+            payload = response.read()
+            ok = response.status == 200 and b'"valid"' in payload[:40]
+            if not ok and not first_error:
+                first_error = f"{response.status} {payload[:300]!r}"
+        except (OSError, http.client.HTTPException) as exc:
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            status = 0
+            ok = False
+            first_error = first_error or repr(exc)
         latencies.append(time.perf_counter() - scheduled)
-        errors += status != 200
-    out.put({"latencies": latencies, "errors": errors})
+        errors += not ok
+    out.put(
+        {"latencies": latencies, "errors": errors, "first_error": first_error, "cpu_seconds": _cpu() - cpu0}
+    )
 
 
 def _summary(parts: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
@@ -303,7 +328,9 @@ def _summary(parts: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     def pct(q: float) -> float:
         return round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000, 2) if lat else float("nan")
 
+    cpu = sum(p.get("cpu_seconds", 0.0) for p in parts)
     return {
+        "generator": "python",
         "requests": len(lat),
         "errors": errors,
         "seconds": round(seconds, 2),
@@ -313,6 +340,7 @@ def _summary(parts: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         "p99_ms": pct(0.99),
         "max_ms": round(lat[-1] * 1000, 2) if lat else None,
         "mean_ms": round(statistics.fmean(lat) * 1000, 2) if lat else None,
+        "generator_cpu_share": round(cpu / seconds, 2),  # in cores
         "first_error": next((p["first_error"] for p in parts if p.get("first_error")), ""),
     }
 
@@ -328,6 +356,114 @@ def _run_procs(target: Any, args_list: list[tuple[Any, ...]]) -> tuple[list[dict
     for p in procs:
         p.join()
     return results, time.perf_counter() - start
+
+
+# --- wrk (saturation without a Python load generator on the same cores) --------------------------------------------
+
+WRK_LUA = r"""
+local keys = {%(keys)s}
+local tokens = {%(tokens)s}
+local session = {%(session)s}
+local path = "%(path)s"
+local n = 0
+local offset = 0
+function init(args) offset = math.random(1, 100000) end
+function request()
+  n = n + 1
+  local i = n + offset
+  local headers = {["Content-Type"] = "application/json", ["Host"] = "127.0.0.1"}
+  if #keys > 0 then
+    headers["Authorization"] = "Bearer " .. keys[(i %% #keys) + 1]
+  else
+    local s = session[(i %% #session) + 1]
+    headers["X-CSRFToken"] = s[2]
+    headers["Cookie"] = s[1]
+  end
+  return wrk.format("POST", path, headers, '{"token":"' .. tokens[((i * 7) %% #tokens) + 1] .. '"}')
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%%d,"duration_us":%%d,"p50_us":%%d,"p90_us":%%d,"p99_us":%%d,' ..
+    '"max_us":%%d,"mean_us":%%.1f,"non_2xx":%%d,"connect_errors":%%d,"read_errors":%%d,"timeouts":%%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, latency.mean, e.status, e.connect, e.read, e.timeout))
+end
+"""
+
+
+def _lua_list(items: list[str]) -> str:
+    return ", ".join(json.dumps(x) for x in items)
+
+
+def _wrk(
+    port: int,
+    fixture: dict[str, Any],
+    mode: str,
+    threads: int,
+    connections: int,
+    duration: float,
+    workdir: Path,
+) -> dict[str, Any]:
+    import resource
+
+    if mode == "m2m":
+        keys, session = _lua_list(fixture["api_keys"]), ""
+    else:
+        keys = ""
+        cookies = [
+            f"{fixture['session_cookie']}={s['session']}; {fixture['csrf_cookie']}={s['csrf']}"
+            for s in fixture["sessions"]
+        ]
+        session = ", ".join(
+            f"{{{json.dumps(c)}, {json.dumps(s['csrf'])}}}"
+            for c, s in zip(cookies, fixture["sessions"], strict=True)
+        )
+    script = workdir / f"verify_{mode}.lua"
+    script.write_text(
+        WRK_LUA
+        % {"keys": keys, "tokens": _lua_list(fixture["tokens"]), "session": session, "path": PATHS[mode]}
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{int(duration)}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}{PATHS[mode]}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("WRKJSON "))
+    raw = json.loads(line[len("WRKJSON ") :])
+    wall = raw["duration_us"] / 1e6
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "generator": f"wrk -t{threads} -c{connections}",
+        "requests": raw["requests"],
+        "errors": raw["non_2xx"] + raw["connect_errors"] + raw["read_errors"] + raw["timeouts"],
+        "seconds": round(wall, 2),
+        "per_second": round(raw["requests"] / wall, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p90_ms": round(raw["p90_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "max_ms": round(raw["max_us"] / 1000, 2),
+        "mean_ms": round(raw["mean_us"] / 1000, 2),
+        "generator_cpu_share": round(cpu / seconds, 2),
+        "raw": raw,
+    }
 
 
 def _free_port() -> int:
@@ -349,70 +485,134 @@ def _wait_up(port: int, deadline: float = 60) -> None:
     raise SystemExit("gunicorn did not start")
 
 
+def _check_one(port: int, fixture: dict[str, Any], mode: str) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(
+        "POST",
+        PATHS[mode],
+        body=json.dumps({"token": fixture["tokens"][0]}).encode(),
+        headers=_headers(fixture, 0, mode),
+    )
+    response = conn.getresponse()
+    payload = response.read()
+    if response.status != 200 or b'"valid"' not in payload[:40]:
+        raise SystemExit(f"{mode}: the first verification failed: {response.status} {payload[:300]!r}")
+    if mode == "m2m" and response.getheader("Set-Cookie"):
+        raise SystemExit("m2m: the answer set a cookie")
+
+
+def _server(
+    port: int, env: dict[str, str], worker_class: str, workers: int, threads: int
+) -> subprocess.Popen[bytes]:
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    command = [
+        gunicorn,
+        "config.wsgi:application",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "-k",
+        worker_class,
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+        "--backlog",
+        "2048",
+    ]
+    if worker_class == "gthread":
+        command += ["--threads", str(threads)]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+
+def _configs(spec: str) -> list[tuple[str, int, int]]:
+    """ "sync:3,gthread:2x4" → [("sync", 3, 1), ("gthread", 2, 4)]."""
+    out = []
+    for part in spec.split(","):
+        kind, _sep, size = part.strip().partition(":")
+        workers, _x, threads = size.partition("x")
+        out.append((kind, int(workers), int(threads or 1)))
+    return out
+
+
 def bench_http(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="gcbench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     env = _env(database_url, workdir)
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    child = ctx.Process(target=_setup_child, args=(env, args.checkers, args.cards, queue))
-    child.start()
-    fixture = queue.get(timeout=600)
-    child.join()
-    port = _free_port()
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    server = subprocess.Popen(
-        [
-            gunicorn,
-            "config.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(args.workers),
-            "-k",
-            "gthread",
-            "--threads",
-            str(args.threads),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-            "--backlog",
-            "2048",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+    child = ctx.Process(
+        target=_setup_child, args=(env, args.checkers, args.cards, args.keys_per_checker, queue)
     )
+    child.start()
+    fixture = queue.get(timeout=900)
+    child.join()
+    use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk") is not None)
+    runs = []
     try:
-        _wait_up(port)
-        # Warm-up: every worker loads its code, keys and connections.
-        _run_procs(_closed_loop, [(port, fixture, w, 4, 3.0) for w in range(args.clients)])
-        parts, seconds = _run_procs(
-            _closed_loop, [(port, fixture, w, args.connections, args.duration) for w in range(args.clients)]
-        )
-        saturation = _summary(parts, seconds)
-        per = max(1, args.rate_procs)
-        parts, seconds = _run_procs(
-            _open_loop, [(port, fixture, w, args.rate / per, args.duration) for w in range(per)]
-        )
-        fixed = _summary(parts, seconds)
-        fixed["target_per_second"] = args.rate
+        for worker_class, workers, threads in _configs(args.configs):
+            for mode in args.modes.split(","):
+                port = _free_port()
+                server = _server(port, env, worker_class, workers, threads)
+                try:
+                    _wait_up(port)
+                    _check_one(port, fixture, mode)
+                    run: dict[str, Any] = {
+                        "mode": mode,
+                        "path": PATHS[mode],
+                        "gunicorn": {"worker_class": worker_class, "workers": workers, "threads": threads},
+                        "load_before": [round(x, 2) for x in os.getloadavg()],
+                    }
+                    # Warm-up: every worker loads its code, keys and connections.
+                    _run_procs(_open_loop, [(port, fixture, mode, w, 50.0, 2.0) for w in range(2)])
+                    if use_wrk:
+                        run["saturation"] = _wrk(
+                            port,
+                            fixture,
+                            mode,
+                            args.wrk_threads,
+                            args.wrk_connections,
+                            args.duration,
+                            workdir,
+                        )
+                    else:
+                        parts, seconds = _run_procs(
+                            _closed_loop,
+                            [
+                                (port, fixture, mode, w, args.connections, args.duration)
+                                for w in range(args.clients)
+                            ],
+                        )
+                        run["saturation"] = _summary(parts, seconds)
+                    per = max(1, args.rate_procs)
+                    parts, seconds = _run_procs(
+                        _open_loop,
+                        [(port, fixture, mode, w, args.rate / per, args.duration) for w in range(per)],
+                    )
+                    run["fixed_rate"] = _summary(parts, seconds)
+                    run["fixed_rate"]["target_per_second"] = args.rate
+                    run["load_after"] = [round(x, 2) for x in os.getloadavg()]
+                    runs.append(run)
+                finally:
+                    os.killpg(server.pid, signal.SIGTERM)
+                    try:
+                        server.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        os.killpg(server.pid, signal.SIGKILL)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
         shutil.rmtree(workdir, ignore_errors=True)
     return {
         "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
-        "gunicorn": {"workers": args.workers, "worker_class": "gthread", "threads": args.threads},
-        "clients": {"processes": args.clients, "connections_each": args.connections},
-        "saturation": saturation,
-        "fixed_rate": fixed,
+        "fixture": {
+            "checkers": args.checkers,
+            "api_keys": len(fixture["api_keys"]),
+            "cards": args.cards,
+            "m2m_rate_per_minute_per_key": int(env["GREENCARD_M2M_RATE_PER_MINUTE"]),
+        },
+        "runs": runs,
     }
 
 
@@ -425,11 +625,28 @@ def main() -> int:
     parser.add_argument(
         "--database-url", default="", help="an empty database (default: SQLite in a temp dir)"
     )
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=2, help="load-generator processes (saturation)")
-    parser.add_argument("--connections", type=int, default=8, help="connections per client process")
+    parser.add_argument(
+        "--configs",
+        default="sync:3,gthread:2x4",
+        help="gunicorn configurations: worker_class:workers[xthreads], comma-separated",
+    )
+    parser.add_argument(
+        "--modes", default="m2m,session", help="m2m (API key) and/or session (signed-in checker)"
+    )
+    parser.add_argument(
+        "--generator",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="saturation load generator (auto: wrk when installed)",
+    )
+    parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument("--wrk-connections", type=int, default=16)
+    parser.add_argument(
+        "--clients", type=int, default=2, help="Python generator processes (saturation fallback)"
+    )
+    parser.add_argument("--connections", type=int, default=8, help="connections per Python generator process")
     parser.add_argument("--checkers", type=int, default=32)
+    parser.add_argument("--keys-per-checker", type=int, default=8)
     parser.add_argument("--cards", type=int, default=200)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--rate", type=float, default=200.0)
@@ -454,18 +671,22 @@ def main() -> int:
     )
     if "http" in result:
         h = result["http"]
-        s, f = h["saturation"], h["fixed_rate"]
-        print(
-            f"HTTP ({h['database']}, gunicorn {h['gunicorn']['workers']}×{h['gunicorn']['threads']} gthread):"
-        )
-        print(
-            f"  saturation: {s['per_second']:,}/s over {s['seconds']} s, p50 {s['p50_ms']} ms, "
-            f"p99 {s['p99_ms']} ms, errors {s['errors']}"
-        )
-        print(
-            f"  fixed {f['target_per_second']:.0f}/s: achieved {f['per_second']}/s, p50 {f['p50_ms']} ms, "
-            f"p99 {f['p99_ms']} ms, max {f['max_ms']} ms, errors {f['errors']}"
-        )
+        for run in h["runs"]:
+            g = run["gunicorn"]
+            sat, fix = run["saturation"], run["fixed_rate"]
+            print(
+                f"HTTP {run['mode']} ({h['database']}, gunicorn {g['worker_class']} {g['workers']}×{g['threads']}; "
+                f"load {run['load_before'][0]}→{run['load_after'][0]}):"
+            )
+            print(
+                f"  saturation ({sat['generator']}, {sat['generator_cpu_share']} cores): {sat['per_second']:,}/s "
+                f"over {sat['seconds']} s, p50 {sat['p50_ms']} ms, p99 {sat['p99_ms']} ms, errors {sat['errors']}"
+            )
+            print(
+                f"  fixed {fix['target_per_second']:.0f}/s (python, {fix['generator_cpu_share']} cores): achieved "
+                f"{fix['per_second']}/s, p50 {fix['p50_ms']} ms, p99 {fix['p99_ms']} ms, max {fix['max_ms']} ms, "
+                f"errors {fix['errors']}"
+            )
     return 0
 
 

@@ -508,14 +508,22 @@ def _log_verification(**values: Any) -> Verification:
               verification.reason, verification.channel,
               connection.ops.adapt_datetimefield_value(verification.checked_at), verification.source_ip,
               verification.api_key_id]
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The scan log does not wait for its WAL flush (a crash may lose the last fraction of a second of log
-            # rows, never corrupt them); card state changes keep full durability. See docs/greencard.md.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(f"INSERT INTO {Verification._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
-                       f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id", params)
-        row = cursor.fetchone()
+    sql = (f"INSERT INTO {Verification._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
+           f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id")
+    if connection.vendor == "postgresql" or not connection.get_autocommit():
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # The scan log does not wait for its WAL flush (a crash may lose the last fraction of a second of
+                # log rows, never corrupt them); card state changes keep full durability. See docs/greencard.md.
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    else:
+        # SQLite in autocommit: the single INSERT is its own transaction; BEGIN/COMMIT around it would only add
+        # two round trips through the driver.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
     verification.pk = int(row[0])
     return verification
 
@@ -552,10 +560,13 @@ def card_verify(*, token: str, checker: User, channel: str = VerifyChannel.API, 
 
 
 def _verify(*, token: str, checker: User, partner: PartnerOrganization, channel: str, source_ip: str | None,
-            moment: datetime, api_key_id: int | None = None) -> VerifyOutcome:
-    """The shared path of the session (``card_verify``) and the API-key (``card_verify_m2m``) verification."""
+            moment: datetime, api_key_id: int | None = None, limited: bool | None = None) -> VerifyOutcome:
+    """The shared path of the session (``card_verify``) and the API-key (``card_verify_m2m``) verification;
+    ``limited`` when the caller already counted the recent attempts."""
     token = (token or "").strip()
-    if _rate_exceeded(checker, moment, api_key_id=api_key_id):
+    if limited is None:
+        limited = _rate_exceeded(checker, moment, api_key_id=api_key_id)
+    if limited:
         _log_verification(checker=checker, partner=partner, result=VerifyResult.INVALID,
                           reason=VerifyReason.RATE_LIMITED, channel=channel, checked_at=moment, source_ip=source_ip,
                           api_key_id=api_key_id)
@@ -681,10 +692,12 @@ def api_key_revoke(*, key: ApiKey, actor: User) -> ApiKey:
     return key
 
 
-def _api_key_principal(presented: str) -> tuple[int, User, PartnerOrganization]:
-    """The key's id, checker and partner, or ``Unauthenticated``. One indexed query: the key by its public id, still
-    unrevoked, its checker active and still a checker at the key's partner, the partner active. The hash comparison
-    is constant-time; an unknown id, a wrong secret and a revoked key answer the same."""
+def _api_key_principal(presented: str, moment: datetime) -> tuple[int, User, PartnerOrganization, bool]:
+    """The key's id, checker and partner and whether its rate limit is reached, or ``Unauthenticated``. One indexed
+    query: the key by its public id, still unrevoked, its checker active and still a checker at the key's partner,
+    the partner active, with the key's attempts in the last 60 s (``_rate_exceeded``'s window, counted in the same
+    round trip). The hash comparison is constant-time; an unknown id, a wrong secret and a revoked key answer the
+    same."""
     from onestop.core.choices import PARTNER_ROLES
     from onestop.core.models import RoleAssignment
 
@@ -692,30 +705,36 @@ def _api_key_principal(presented: str) -> tuple[int, User, PartnerOrganization]:
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or len(presented) > 200:
         raise Unauthenticated(_("接口密钥无效或已吊销。"))
     roles = [str(r) for r in PARTNER_ROLES]
+    limit = int(settings.GREENCARD_M2M_RATE_PER_MINUTE)
+    since = connection.ops.adapt_datetimefield_value(moment - timedelta(seconds=60))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT k.id, k.secret_hash, k.checker_id, p.id, p.code, p.name, p.kind "  # noqa: S608
+            f"SELECT k.id, k.secret_hash, k.checker_id, p.id, p.code, p.name, p.kind, "  # noqa: S608
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {Verification._meta.db_table} v WHERE v.api_key_id = k.id "
+            "AND v.checked_at > %s LIMIT %s) recent) "
             f"FROM {ApiKey._meta.db_table} k JOIN {User._meta.db_table} u ON u.id = k.checker_id "
             f"JOIN {PartnerOrganization._meta.db_table} p ON p.id = k.partner_id "
             "WHERE k.key_id = %s AND k.revoked_at IS NULL AND u.is_active AND p.is_active "
             f"AND EXISTS (SELECT 1 FROM {RoleAssignment._meta.db_table} r WHERE r.user_id = k.checker_id "
             f"AND r.partner_id = k.partner_id AND r.role IN ({', '.join(['%s'] * len(roles))}))",
-            [parts[1], *roles])
+            [since, limit, parts[1], *roles])
         row = cursor.fetchone()
     expected = row[1] if row is not None else "0" * 64
     if not hmac.compare_digest(expected, api_key_hash(presented)) or row is None:
         raise Unauthenticated(_("接口密钥无效或已吊销。"))
-    key_pk, _hash, checker_id, partner_pk, code, name, kind = row
-    return int(key_pk), User(pk=checker_id), PartnerOrganization(pk=partner_pk, code=code, name=name, kind=kind)
+    key_pk, _hash, checker_id, partner_pk, code, name, kind, recent = row
+    return (int(key_pk), User(pk=checker_id), PartnerOrganization(pk=partner_pk, code=code, name=name, kind=kind),
+            int(recent) >= limit)
 
 
 def card_verify_m2m(*, presented_key: str, token: str, source_ip: str | None = None,
                     now: datetime | None = None) -> VerifyOutcome:
     """Verification for a partner's scanner or system, authenticated by an API key instead of a session. Same scan
     log (with the key), same field set (the key's partner), rate limit per key; ``Unauthenticated`` → 401."""
-    key_pk, checker, partner = _api_key_principal(presented_key)
+    moment = now or timezone.now()
+    key_pk, checker, partner, limited = _api_key_principal(presented_key, moment)
     return _verify(token=token, checker=checker, partner=partner, channel=VerifyChannel.M2M, source_ip=source_ip,
-                   moment=now or timezone.now(), api_key_id=key_pk)
+                   moment=moment, api_key_id=key_pk, limited=limited)
 
 
 # --- entitlement requests (on the generic workflow) ------------------------------------------------------------------
