@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from onestop.core.audit import audit_record
 from onestop.core.choices import AuditResult, NotificationChannel
 from onestop.core.exceptions import Conflict, NotFound, ValidationFailed
-from onestop.core.masking import mask_name
 from onestop.core.models import User
 from onestop.core.notifications import notification_send
 from onestop.core.services import FieldErrors
@@ -643,10 +642,7 @@ def round_publish(*, rnd: AllocationRound, actor: User, today: date | None = Non
             "seed_sha256": rnd.seed_sha256, "preferences_sha256": lottery.sha256_hex(prefs),
             "units": [{"code": ru.unit.code, "layout": ru.unit.layout, "area_m2": str(ru.unit.area_m2)}
                       for ru in units],
-            "applicants": [{"code": a.code, "name": mask_name(a.applicant.real_name), "group": a.group_label,
-                            "guaranteed": a.guaranteed, "points": a.points, "cert_batch": a.cert_batch,
-                            "pension_start": a.pension_start.isoformat() if a.pension_start else "",
-                            "applied_on": timezone.localtime(a.applied_at).date().isoformat(), "rank": a.rank}
+            "applicants": [_public_applicant(a, groups[a.group_order or 0])
                            for a in sorted(ranked, key=lambda x: (x.rank or 0, x.code))],
         }
         _publish(rnd, "applicants.json", lottery.canonical_bytes(doc))
@@ -658,6 +654,33 @@ def round_publish(*, rnd: AllocationRound, actor: User, today: date | None = Non
             audit_record(action="housing.round.guarantee_shortfall", actor=actor, obj=rnd,
                          detail={"guaranteed": guaranteed, "units": len(units)})
     return rnd
+
+
+def surname_only(name: str | None) -> str:
+    """张* — the public lists carry the surname only: with the given name's length or last character, a few
+    applicants of a small group could be recognised by colleagues."""
+    return (name or "").strip()[:1] + "*" if (name or "").strip() else ""
+
+
+def _public_applicant(app: Application, group: dict[str, Any]) -> dict[str, Any]:
+    """One line of ``applicants.json``: what is needed to check the ranks and no more. The tie keys are published
+    only for the group that uses them (``ranking.groups[].order``); the pension start only as a year (the exact
+    month decides the rank, so two applicants of one year may have different ranks; each applicant sees their own
+    exact keys on their page); the name with the surname only."""
+    keys = {name.lstrip("-") for name in group.get("order", [])}
+    row: dict[str, Any] = {"code": app.code, "name": surname_only(app.applicant.real_name), "group": app.group_label,
+                           "guaranteed": app.guaranteed, "rank": app.rank}
+    if "points" in keys:
+        row["points"] = app.points
+    if "cert_batch" in keys:
+        row["cert_batch"] = app.cert_batch
+    if "pension_start" in keys:
+        row["pension_start"] = f"{app.pension_start:%Y}" if app.pension_start else ""
+    if "applied_on" in keys:
+        row["applied_on"] = timezone.localtime(app.applied_at).date().isoformat()
+    if "applied_at" in keys:
+        row["applied_at"] = app.applied_at.isoformat()
+    return row
 
 
 def _publish(rnd: AllocationRound, name: str, content: bytes) -> Publication:

@@ -145,3 +145,22 @@ def test_the_seed_digest_is_published_before_the_seed(db, desk, clock):
     assert doc["seed_sha256"] == lottery.sha256_hex(rnd.seed) and rnd.seed not in json.dumps(doc)
     services.round_draw(rnd=rnd, actor=desk)
     assert client.get(f"/housing/rounds/{rnd.code}/files/seed.txt").content.decode() == rnd.seed
+
+
+def test_applicants_file_publishes_only_what_checks_the_ranks(drawn_round):
+    doc = json.loads(services.publication_bytes(drawn_round, "applicants.json"))
+    by_group = {a["guaranteed"]: a for a in doc["applicants"]}
+    # given a certified (C/D) applicant and young ones, when the ranks are published,
+    # then each line carries only its own group's tie keys, coarsened, and the surname only
+    assert set(by_group[True]) == {"code", "name", "group", "guaranteed", "rank", "cert_batch", "pension_start"}
+    assert set(by_group[False]) == {"code", "name", "group", "guaranteed", "rank", "points", "applied_on"}
+    assert all(re.fullmatch(r"\d{4}|", a.get("pension_start", "")) for a in doc["applicants"])
+    assert all(re.fullmatch(r".\*", a["name"]) for a in doc["applicants"])
+    # and the ranks never contradict the published keys within a group
+    young = sorted((a for a in doc["applicants"] if not a["guaranteed"]), key=lambda a: a["rank"])
+    assert [(-a["points"], a["applied_on"]) for a in young] == sorted((-a["points"], a["applied_on"]) for a in young)
+
+
+def test_surname_only():
+    assert services.surname_only("张三明") == "张*" and services.surname_only("王") == "王*"
+    assert services.surname_only("") == "" and services.surname_only(None) == ""
