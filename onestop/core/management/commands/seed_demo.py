@@ -23,8 +23,8 @@ from onestop.core.models import Announcement, Department, PartnerOrganization, R
 from onestop.employers.models import Enterprise
 from onestop.engagement.demo import seed_demo_engagement
 from onestop.greencards.demo import seed_demo_greencards
-from onestop.onething.demo import seed_demo_onething
 from onestop.housing.demo import seed_demo_housing
+from onestop.onething.demo import seed_demo_onething
 from onestop.talents.demo import seed_demo_talents
 from onestop.talents.models import TalentProfile
 from onestop.workflow.sample import seed_demo_workflows
