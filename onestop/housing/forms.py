@@ -100,6 +100,7 @@ class RoundForm(ServiceForm):
     closes_on = forms.DateField(label=_("申请截止"), widget=_date())
     offer_days = forms.IntegerField(label=_("确认期限（工作日）"), min_value=1, max_value=30, initial=5)
     units = forms.MultipleChoiceField(label=_("本批次房源"), widget=forms.CheckboxSelectMultiple)
+    open_now = forms.BooleanField(label=_("创建后立即开放申请（不勾选则保存为草稿，仅住建部门可见）"), required=False)
 
     def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -242,8 +242,8 @@ def gifted_units_free(*, user: User, max_area: int | None = None) -> QuerySet[Un
 def apartment_units_free(*, user: User) -> QuerySet[Unit]:
     _staff_or_404(user)
     return Unit.objects.filter(building__project__kind=ProjectKind.APARTMENT, status=UnitStatus.VACANT).exclude(
-        round_offers__round__status__in=[RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.PUBLISHED,
-                                         RoundStatus.DRAWN]).select_related("building__project")
+        round_offers__round__status__in=[RoundStatus.DRAFT, RoundStatus.OPEN, RoundStatus.CLOSED,
+                                         RoundStatus.PUBLISHED, RoundStatus.DRAWN]).select_related("building__project")
 
 
 # --- occupancy over time (dashboard) ---------------------------------------------------------------------------------

@@ -421,8 +421,14 @@ def stays_release_no_shows(*, today: date | None = None) -> int:
 # --- apartment rounds ------------------------------------------------------------------------------------------------
 
 def round_create(*, actor: User, code: str, title: str, opens_on: date, closes_on: date, unit_ids: list[int],
-                 offer_days: int = 5) -> AllocationRound:
-    """A round with its window, the units it offers and the active apartment rule set (kept for the round)."""
+                 offer_days: int = 5, open_now: bool = True, today: date | None = None) -> AllocationRound:
+    """A round with its window, the units it offers and the active apartment rule set (kept for the round). It is
+    created as a draft (seen by housing staff only); ``open_now`` opens it at once, by the same transition as
+    ``round_open``.
+
+    Lifecycle (one service per step, each a conditional ``UPDATE … WHERE status = <from>``): draft → open
+    (``round_open``) → closed (``round_close``, or implicitly by publishing after the window) → published
+    (``round_publish``) → drawn (``round_draw``) → finished (``round_finish``, once no offer is open)."""
     _require_staff(actor, action="housing.round.create")
     errors = FieldErrors()
     if not code.strip():
@@ -447,11 +453,80 @@ def round_create(*, actor: User, code: str, title: str, opens_on: date, closes_o
     with transaction.atomic():
         rnd = AllocationRound.objects.create(
             code=code.strip(), title=title.strip() or code.strip(), rule_set=rules.active(RuleSetKind.APARTMENT),
-            opens_on=opens_on, closes_on=closes_on, offer_days=offer_days, status=RoundStatus.OPEN, created_by=actor)
+            opens_on=opens_on, closes_on=closes_on, offer_days=offer_days, status=RoundStatus.DRAFT, created_by=actor)
         RoundUnit.objects.bulk_create([RoundUnit(round=rnd, unit=u) for u in units])
         audit_record(action="housing.round.create", actor=actor, obj=rnd,
-                     after={"units": len(units), "rule_set": rnd.rule_set.sha256[:12],
+                     after={"units": len(units), "rule_set": rnd.rule_set.sha256[:12], "status": RoundStatus.DRAFT,
                             "window": [opens_on.isoformat(), closes_on.isoformat()]})
+        if open_now:
+            _round_open(rnd, actor=actor, today=today)
+    return rnd
+
+
+def _round_transition(rnd: AllocationRound, *, source: str, target: str, doing: str, **changes: Any) -> None:
+    """The round's one allowed step from ``source``: a conditional UPDATE whose row count must be 1; otherwise the
+    message names the round's current state."""
+    if AllocationRound.objects.filter(pk=rnd.pk, status=source).update(status=target, **changes) != 1:
+        current = AllocationRound.objects.filter(pk=rnd.pk).values_list("status", flat=True).first() or ""
+        label = RoundStatus(current).label if current in RoundStatus.values else current
+        message = _("批次状态：当前为“%(s)s”，不能%(a)s。") % {"s": label, "a": doing}
+        raise TransitionNotAllowed(message, field_errors={"status": [message]})
+
+
+def _round_open(rnd: AllocationRound, *, actor: User, today: date | None) -> None:
+    day = today or wd.today()
+    if day > rnd.closes_on:
+        raise TransitionNotAllowed(_("申请截止：%(d)s 已过，不能开放申请。") % {"d": rnd.closes_on.isoformat()},
+                                   field_errors={"closes_on": [_("申请截止：%(d)s 已过，不能开放申请。") % {
+                                       "d": rnd.closes_on.isoformat()}]})
+    _round_transition(rnd, source=RoundStatus.DRAFT, target=RoundStatus.OPEN, doing=_("开放申请"))
+    rnd.status = RoundStatus.OPEN
+    audit_record(action="housing.round.open", actor=actor, obj=rnd, before={"status": RoundStatus.DRAFT},
+                 after={"status": RoundStatus.OPEN})
+
+
+def round_open(*, rnd: AllocationRound, actor: User, today: date | None = None) -> AllocationRound:
+    """Draft → open: the round becomes public and talents apply within its window."""
+    _require_staff(actor, action="housing.round.open", obj=rnd)
+    with transaction.atomic():
+        _round_open(rnd, actor=actor, today=today)
+    rnd.refresh_from_db()
+    return rnd
+
+
+def round_close(*, rnd: AllocationRound, actor: User, today: date | None = None) -> AllocationRound:
+    """Open → closed: no more applications or withdrawals; the ranks are published afterwards. Closing before the
+    window's end moves the closing date to today, so the published window and the assessment date (the closing date)
+    say what really happened."""
+    _require_staff(actor, action="housing.round.close", obj=rnd)
+    day = today or wd.today()
+    if day < rnd.opens_on:
+        raise TransitionNotAllowed(_("申请开始：%(d)s 之前不能截止申请。") % {"d": rnd.opens_on.isoformat()})
+    closes_on = min(rnd.closes_on, day)
+    with transaction.atomic():
+        _round_transition(rnd, source=RoundStatus.OPEN, target=RoundStatus.CLOSED, doing=_("截止申请"),
+                          closes_on=closes_on)
+        audit_record(action="housing.round.close", actor=actor, obj=rnd, before={
+            "status": RoundStatus.OPEN, "closes_on": rnd.closes_on.isoformat()}, after={
+            "status": RoundStatus.CLOSED, "closes_on": closes_on.isoformat()})
+    rnd.refresh_from_db()
+    return rnd
+
+
+def round_finish(*, rnd: AllocationRound, actor: User) -> AllocationRound:
+    """Drawn → finished, once every offer is settled (accepted, declined or lapsed): the waiting list stops and the
+    round's vacant units may go into a new round. The status changes first and the open offers are counted in the
+    same transaction, so a decline racing with it either is seen (refused) or has nothing left to cascade."""
+    _require_staff(actor, action="housing.round.finish", obj=rnd)
+    with transaction.atomic():
+        _round_transition(rnd, source=RoundStatus.DRAWN, target=RoundStatus.FINISHED, doing=_("结束批次"))
+        still_open = Offer.objects.filter(application__round=rnd, status=OfferStatus.OPEN).count()
+        if still_open:
+            message = _("配租通知：还有 %(n)d 份待确认，全部接受、放弃或逾期后才能结束批次。") % {"n": still_open}
+            raise TransitionNotAllowed(message, field_errors={"round": [message]})
+        audit_record(action="housing.round.finish", actor=actor, obj=rnd, before={"status": RoundStatus.DRAWN},
+                     after={"status": RoundStatus.FINISHED})
+    rnd.refresh_from_db()
     return rnd
 
 

@@ -190,7 +190,7 @@ def round_detail(request: HttpRequest, code: str) -> HttpResponse:
         "window_open": rnd.status == RoundStatus.OPEN and rnd.opens_on <= today <= rnd.closes_on,
         "units": rnd.round_units.select_related("unit__building__project"),
         "files": selectors.publications_of(rnd=rnd), "results": selectors.round_results(rnd=rnd),
-        "layout_labels": dict(Layout.choices),
+        "layout_labels": dict(Layout.choices), "steps": _round_steps(rnd),
     }, status=status)
 
 
@@ -423,8 +423,8 @@ def rounds_manage(request: HttpRequest) -> HttpResponse:
             try:
                 rnd = services.round_create(actor=user, code=d["code"], title=d["title"], opens_on=d["opens_on"],
                                             closes_on=d["closes_on"], offer_days=d["offer_days"],
-                                            unit_ids=[int(u) for u in d["units"]])
-                messages.success(request, _("批次已创建并开放申请。"))
+                                            unit_ids=[int(u) for u in d["units"]], open_now=d["open_now"])
+                messages.success(request, _("批次已创建并开放申请。") if d["open_now"] else _("批次草稿已保存。"))
                 return _back("round_manage", code=rnd.code)
             except ApplicationError as exc:
                 form.apply_error(exc)
@@ -446,12 +446,28 @@ def round_manage(request: HttpRequest, code: str) -> HttpResponse:
             elif request.POST.get("action") == "draw":
                 services.round_draw(rnd=rnd, actor=user)
                 messages.success(request, _("摇号完成，种子与结果已公布，配租通知已发送。"))
+            elif request.POST.get("action") == "open":
+                services.round_open(rnd=rnd, actor=user)
+                messages.success(request, _("批次已开放申请。"))
+            elif request.POST.get("action") == "close":
+                services.round_close(rnd=rnd, actor=user)
+                messages.success(request, _("批次已截止申请。"))
+            elif request.POST.get("action") == "finish":
+                services.round_finish(rnd=rnd, actor=user)
+                messages.success(request, _("批次已结束。"))
         except ApplicationError as exc:
             _message_error(request, exc)
         return _back("round_manage", code=code)
     return render(request, "housing/round_manage.html", {
         "round": rnd, "applications": selectors.round_applications(user=user, rnd=rnd),
-        "files": selectors.publications_of(rnd=rnd), "today": wd.today()})
+        "files": selectors.publications_of(rnd=rnd), "today": wd.today(), "steps": _round_steps(rnd)})
+
+
+def _round_steps(rnd: Any) -> list[dict[str, Any]]:
+    """The round's lifecycle for the pages: every state, the current one marked, the past ones done."""
+    order = list(RoundStatus)
+    here = order.index(RoundStatus(rnd.status))
+    return [{"label": s.label, "value": s.value, "current": i == here, "done": i < here} for i, s in enumerate(order)]
 
 
 @staff_required

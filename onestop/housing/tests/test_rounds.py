@@ -240,3 +240,81 @@ def test_gifted_housing_from_the_certification(desk):
         certificate_id=2, certificate_number="ZZGK-2026-C-000002", profile_id=talent.talent_profile.pk,
         talent_user_id=talent.pk, track="standard", tier="C", valid_until=date(2031, 1, 1)))
     assert talent.gifted_housing.count() == 1
+
+
+# --- round lifecycle: draft → open → closed → published → drawn → finished --------------------------------------------
+
+def test_a_draft_round_is_hidden_and_takes_no_applications_until_opened(desk, clock):
+    from onestop.housing import selectors
+
+    units = make_units(1)
+    rnd = services.round_create(actor=desk, code="2026-d", title="草稿批次", opens_on=TODAY,
+                                closes_on=TODAY + timedelta(days=7), unit_ids=[u.pk for u in units], open_now=False)
+    assert rnd.status == RoundStatus.DRAFT
+    with pytest.raises(NotFound):
+        selectors.round_public(code=rnd.code)
+    with pytest.raises(TransitionNotAllowed):
+        services.application_submit(rnd=rnd, applicant=employed(), preferences=[Layout.ONE_BED])
+    assert not selectors.apartment_units_free(user=desk).filter(pk=units[0].pk).exists()  # held by the draft
+    rnd = services.round_open(rnd=rnd, actor=desk)
+    assert rnd.status == RoundStatus.OPEN
+    assert services.application_submit(rnd=rnd, applicant=employed(), preferences=[Layout.ONE_BED])
+    with pytest.raises(TransitionNotAllowed, match="申请中"):
+        services.round_open(rnd=rnd, actor=desk)  # only from a draft
+
+
+def test_a_draft_past_its_window_cannot_be_opened_and_only_staff_open(desk, staff, clock):
+    rnd = services.round_create(actor=desk, code="2026-e", title="过期草稿", opens_on=TODAY,
+                                closes_on=TODAY + timedelta(days=1), unit_ids=[u.pk for u in make_units(1)],
+                                open_now=False)
+    with pytest.raises(NotFound):
+        services.round_open(rnd=rnd, actor=staff)  # not the housing department
+    clock.today = TODAY + timedelta(days=2)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.round_open(rnd=rnd, actor=desk)
+    assert "申请截止" in refused.value.field_errors["closes_on"][0]
+    rnd.refresh_from_db()
+    assert rnd.status == RoundStatus.DRAFT
+
+
+def test_closing_early_stops_applications_and_moves_the_closing_date(desk, clock):
+    rnd = open_round(desk, make_units(1))
+    apply(rnd, employed())
+    clock.today = TODAY + timedelta(days=2)
+    rnd = services.round_close(rnd=rnd, actor=desk)
+    assert rnd.status == RoundStatus.CLOSED and rnd.closes_on == TODAY + timedelta(days=2)
+    with pytest.raises(TransitionNotAllowed):
+        apply(rnd, employed())
+    with pytest.raises(TransitionNotAllowed, match="申请截止"):
+        services.round_close(rnd=rnd, actor=desk)  # once
+    with pytest.raises(TransitionNotAllowed):
+        services.round_open(rnd=rnd, actor=desk)  # no way back to open
+    with pytest.raises(TransitionNotAllowed):
+        services.round_publish(rnd=rnd, actor=desk)  # the closing day itself still counts
+    clock.today = TODAY + timedelta(days=3)
+    assert services.round_publish(rnd=rnd, actor=desk).status == RoundStatus.PUBLISHED
+
+
+def test_a_round_finishes_only_when_every_offer_is_settled(desk, clock):
+    rnd, _people = _drawn_round(desk, clock, n_people=2)
+    with pytest.raises(TransitionNotAllowed, match="配租通知"):
+        services.round_finish(rnd=rnd, actor=desk)
+    rnd.refresh_from_db()
+    assert rnd.status == RoundStatus.DRAWN  # the refused step was rolled back
+    first = Offer.objects.get(status=OfferStatus.OPEN)
+    services.offer_decline(offer=first, actor=first.application.applicant)
+    second = Offer.objects.get(status=OfferStatus.OPEN)
+    services.offer_accept(offer=second, actor=second.application.applicant)
+    rnd = services.round_finish(rnd=rnd, actor=desk)
+    assert rnd.status == RoundStatus.FINISHED
+    with pytest.raises(TransitionNotAllowed, match="已结束"):
+        services.round_finish(rnd=rnd, actor=desk)
+
+
+def test_finish_and_close_are_refused_in_the_wrong_state(desk, clock):
+    rnd = open_round(desk, make_units(1))
+    with pytest.raises(TransitionNotAllowed, match="申请中"):
+        services.round_finish(rnd=rnd, actor=desk)
+    clock.today = TODAY - timedelta(days=1)
+    with pytest.raises(TransitionNotAllowed, match="申请开始"):
+        services.round_close(rnd=rnd, actor=desk)

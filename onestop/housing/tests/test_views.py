@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from openpyxl import Workbook
 
 from onestop.housing import importer, services
@@ -185,3 +186,25 @@ def test_applicant_withdraws_before_the_window_closes(desk, login):
     client.post(f"/housing/rounds/{rnd.code}/", {"action": "withdraw"})
     assert rnd.applications.get(applicant=user).status == "withdrawn"
     assert login(employed()).post(f"/housing/rounds/{rnd.code}/", {"action": "withdraw"}).status_code == 404
+
+
+def test_desk_creates_a_draft_opens_and_closes_it_on_the_page(desk, login, clock):
+    from onestop.housing.models import AllocationRound
+
+    units = make_units(1)
+    client = login(desk, otp=True)
+    response = client.post("/housing/desk/rounds/", {
+        "code": "2026-p", "title": "页面批次", "opens_on": TODAY.isoformat(),
+        "closes_on": (TODAY + timedelta(days=5)).isoformat(), "offer_days": 5, "units": [str(units[0].pk)]})
+    assert response.status_code == 302
+    assert AllocationRound.objects.get(code="2026-p").status == "draft"
+    assert Client().get("/housing/rounds/2026-p/").status_code == 404  # a draft is not public
+    page = client.get("/housing/desk/rounds/2026-p/").content.decode()
+    assert 'id="round-open"' in page and 'data-state="draft" aria-current="step"' in page
+    client.post("/housing/desk/rounds/2026-p/", {"action": "open"})
+    assert AllocationRound.objects.get(code="2026-p").status == "open"
+    assert 'id="round-steps"' in Client().get("/housing/rounds/2026-p/").content.decode()
+    client.post("/housing/desk/rounds/2026-p/", {"action": "close"})
+    assert AllocationRound.objects.get(code="2026-p").status == "closed"
+    client.post("/housing/desk/rounds/2026-p/", {"action": "open"})  # refused: shown as a message, nothing changes
+    assert AllocationRound.objects.get(code="2026-p").status == "closed"
