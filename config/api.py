@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.responses import Status
+from ninja.types import DictStrAny
 
 from onestop.core.api import router as core_router
 from onestop.core.exceptions import ApplicationError, ValidationFailed
@@ -28,8 +30,21 @@ class ReadableJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class ObjectBodyParser(Parser):
+    """A JSON request body must be an object. django-ninja reads ``[null]`` or ``1`` as "no fields" and fills the
+    defaults, so a malformed request to an all-optional schema would be answered as a valid one (found by the
+    fuzzing harness, tests/security/test_fuzz_api.py)."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise HttpError(400, "the JSON body must be an object")
+        return data
+
+
 api = NinjaAPI(
     renderer=ReadableJSONRenderer(),
+    parser=ObjectBodyParser(),
     title="OneStop API",
     version="1",
     description="人才一站式服务平台 JSON API · OneStop talent platform API. Session authentication with CSRF.",

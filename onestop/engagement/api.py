@@ -5,12 +5,13 @@ confirm). Same services as the pages; out of scope answers 404."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 from ninja.security import django_auth
+from pydantic import Field
 
 from onestop.core.models import User
 from onestop.employers.selectors import primary_enterprise
@@ -141,7 +142,7 @@ def event_list(request: HttpRequest, kind: str = "") -> list[EventOut]:
 
 
 @router.get("/events/counts", response=dict[str, dict[str, int]], summary="活动统计 / Event counts for the targets")
-def event_counts(request: HttpRequest, year: int) -> Any:
+def event_counts(request: HttpRequest, year: Annotated[int, Field(ge=2000, le=2100)]) -> Any:
     return selectors.event_counts(year=year)
 
 
