@@ -4,20 +4,26 @@
     python bench/greencard_bench.py                 # SQLite in a temporary directory
     python bench/greencard_bench.py --database-url postgres://USER@HOST:5432/gcbench   # an EMPTY database
     python bench/greencard_bench.py --json          # raw figures
+    python bench/greencard_bench.py --configs gthread:2x1,gthread:3x2 --modes m2m,session --generator auto
 
 What it does:
 1. offline: ``onestop.greencards.credential.verify`` and the standalone ``docs/greencard_verify.py`` in one process
    (one core), N verifications of a real token against the published key set;
-2. sets up a fresh database with production settings (migrate, one partner, C checkers with TOTP devices and signed-in
-   sessions that passed the second factor, cards issued by the real service), starts gunicorn (gthread workers) on
-   loopback with the per-checker rate limit raised so that the limit's query still runs but does not refuse;
-3. saturation: closed-loop clients (one persistent connection each, in several processes) POST
-   /api/v1/greencards/verify for ``--duration`` seconds → sustained verifications/s and latency percentiles;
-4. fixed rate: an open-loop client sends 200 requests/s on a schedule (latency measured from the scheduled time, so a
-   stall is not hidden) → p50/p99.
+2. sets up a fresh database with production settings (migrate, one partner, C checkers with TOTP devices, signed-in
+   sessions that passed the second factor and K API keys each, cards issued by the real service);
+3. for each gunicorn configuration (gthread workers × threads; sync workers are left out because they close the
+   connection after every answer) and each mode — ``m2m`` (``POST /api/m2m/greencards/verify`` with an API key,
+   rotating over all keys; the per-key limit at its default so its count runs and does not refuse) and ``session``
+   (``POST /api/v1/greencards/verify`` by a signed-in checker: session, CSRF, OTP, roles, ninja; per-checker limit
+   raised) — it starts gunicorn on loopback and measures:
+   * saturation with ``wrk`` when installed (C, one thread, a Lua script for the POST bodies; its CPU use is
+     reported), else closed-loop Python clients → sustained verifications/s and latency percentiles (closed loop:
+     latency under saturation is indicative only);
+   * a fixed rate (default 200/s) with an open-loop Python client in a few processes — wrk 4 has no fixed-rate mode —
+     latency measured from the scheduled send time, so a stall is not hidden; its CPU use is reported too.
 
-Everything runs on this machine: the load generator competes with the server for the same cores (as in the issue).
-Load generation is plain Python (http.client); no external tool is needed.
+Everything runs on this machine: the load generator shares the cores with the server (as in the issue), and so does
+whatever else runs there — the load average before and after each run is in the output.
 """
 
 from __future__ import annotations
@@ -627,7 +633,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--configs",
-        default="sync:3,gthread:2x4",
+        default="gthread:2x4,gthread:3x3",
         help="gunicorn configurations: worker_class:workers[xthreads], comma-separated",
     )
     parser.add_argument(
