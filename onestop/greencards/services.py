@@ -391,7 +391,10 @@ def card_photo_set(*, holder: User, content: bytes, content_type: str) -> GreenC
 
     errors = FieldErrors()
     kind = {"image/jpeg": "jpg", "image/png": "png"}.get(content_type)
-    if kind is None or not (content.startswith(b"\xff\xd8") or content.startswith(b"\x89PNG")):
+    from onestop.talents.uploads import FORBIDDEN_CONTENT  # polyglots and the EICAR test signature
+
+    if kind is None or not (content.startswith(b"\xff\xd8") or content.startswith(b"\x89PNG")) or any(
+            marker in content for marker in FORBIDDEN_CONTENT):
         errors.add("photo", _("照片：请上传 JPG 或 PNG 格式的证件照。"))
     if len(content) > 2 * 1024 * 1024:
         errors.add("photo", _("照片：不能超过 2 MB。"))

@@ -14,6 +14,10 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# Content refused wherever it appears, even behind a valid PDF/JPEG/PNG header: a ZIP inside (polyglot files — a
+# "PDF" that is also an archive or an Office document) and the EICAR anti-virus test signature (the hook where a
+# real scanner's verdict would go).
+FORBIDDEN_CONTENT = (b"PK\x03\x04", b"PK\x05\x06", b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE")
 
 
 def max_upload_bytes() -> int:
@@ -37,9 +41,15 @@ def sniff(upload: Any) -> Sniffed | None:
         if head.startswith(magic):
             digest = hashlib.sha256()
             size = 0
+            tail = b""
             for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
                 digest.update(chunk)
                 size += len(chunk)
+                window = tail + chunk
+                if any(marker in window for marker in FORBIDDEN_CONTENT):
+                    upload.seek(0)
+                    return None
+                tail = chunk[-64:]
             upload.seek(0)
             return Sniffed(content_type, ext, size, digest.hexdigest())
     return None
