@@ -64,6 +64,7 @@ def _ensure_pg_database(pg_url: str) -> None:
 
 # --- seeding -------------------------------------------------------------------------------------------------------
 
+
 def _columns(n: int, seed: int = 7) -> dict[str, Any]:
     """Synthetic registry columns (numpy, vectorised)."""
     import numpy as np
@@ -77,13 +78,21 @@ def _columns(n: int, seed: int = 7) -> dict[str, Any]:
     return {
         "birth": days(date(1965, 1, 1), date(2003, 1, 1), n),
         "grad": days(date(2014, 1, 1), date(2025, 7, 1), n),
-        "education": rng.choice(["high_school", "junior_college", "bachelor", "master", "doctor"], n,
-                                p=[0.08, 0.17, 0.45, 0.22, 0.08]),
-        "skill": rng.choice(["", "senior_worker", "pre_technician", "technician", "senior_technician"], n,
-                            p=[0.7, 0.12, 0.06, 0.08, 0.04]),
+        "education": rng.choice(
+            ["high_school", "junior_college", "bachelor", "master", "doctor"],
+            n,
+            p=[0.08, 0.17, 0.45, 0.22, 0.08],
+        ),
+        "skill": rng.choice(
+            ["", "senior_worker", "pre_technician", "technician", "senior_technician"],
+            n,
+            p=[0.7, 0.12, 0.06, 0.08, 0.04],
+        ),
         "employed": rng.random(n) < 0.7,
         "months": rng.integers(0, 9, n),
-        "hukou": rng.choice(["zone", "zhengzhou", "henan", "other", "none"], n, p=[0.3, 0.2, 0.2, 0.27, 0.03]),
+        "hukou": rng.choice(
+            ["zone", "zhengzhou", "henan", "other", "none"], n, p=[0.3, 0.2, 0.2, 0.27, 0.03]
+        ),
         "has_hukou": rng.random(n) < 0.85,
         "home": rng.random(n) < 0.2,
         "declared": rng.random(n) < 0.6,
@@ -95,7 +104,9 @@ def _columns(n: int, seed: int = 7) -> dict[str, Any]:
         "postdoc": rng.random(n) < 0.02,
         "contract": rng.choice(["labour", "public", "flexible"], n, p=[0.8, 0.15, 0.05]),
         "salary": rng.integers(400_000, 5_000_000, n),
-        "industry": rng.choice(["electronic_info", "new_energy_vehicle", "biomedicine", "aerospace", "logistics"], n),
+        "industry": rng.choice(
+            ["electronic_info", "new_energy_vehicle", "biomedicine", "aerospace", "logistics"], n
+        ),
         "seeking": rng.random(n) < 0.05,
         "enterprise": rng.integers(0, 1000, n),
     }
@@ -135,28 +146,58 @@ def seed(n: int, db: str) -> dict[str, float]:
     migrate_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     for code, name, name_en, short, order in demo.DEPARTMENTS:
-        Department.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "short_name": short,
-                                                              "sort_order": order})
+        Department.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "short_name": short, "sort_order": order}
+        )
     policy_load_package()
-    for policy in list(Policy.objects.filter(subject="talent").exclude(code="talent-certification")
-                       .exclude(code__endswith="-b")):
+    for policy in list(
+        Policy.objects.filter(subject="talent")
+        .exclude(code="talent-certification")
+        .exclude(code__endswith="-b")
+    ):
         version = policy.versions.get(status="published")
-        clone, created = Policy.objects.get_or_create(code=f"{policy.code}-b", defaults={
-            "subject": "talent", "title": f"{policy.title}（区级配套）", "issuer": policy.issuer,
-            "department": policy.department, "document_number": policy.document_number, "category": policy.category,
-            "summary": policy.summary, "legal_reference": policy.legal_reference})
+        clone, created = Policy.objects.get_or_create(
+            code=f"{policy.code}-b",
+            defaults={
+                "subject": "talent",
+                "title": f"{policy.title}（区级配套）",
+                "issuer": policy.issuer,
+                "department": policy.department,
+                "document_number": policy.document_number,
+                "category": policy.category,
+                "summary": policy.summary,
+                "legal_reference": policy.legal_reference,
+            },
+        )
         if created:
             doc = dict(version.document, id=clone.code)
-            PolicyVersion.objects.create(policy=clone, number=1, status="published",
-                                         effective_from=version.effective_from, document=doc,
-                                         published_at=version.published_at)
-    for i, policy in enumerate(Policy.objects.filter(subject="talent").exclude(code="talent-certification")
-                               .order_by("code")):
-        BenefitSetting.objects.update_or_create(policy=policy, defaults={"mode": "grant" if i % 2 else "offer"})
+            PolicyVersion.objects.create(
+                policy=clone,
+                number=1,
+                status="published",
+                effective_from=version.effective_from,
+                document=doc,
+                published_at=version.published_at,
+            )
+    for i, policy in enumerate(
+        Policy.objects.filter(subject="talent").exclude(code="talent-certification").order_by("code")
+    ):
+        BenefitSetting.objects.update_or_create(
+            policy=policy, defaults={"mode": "grant" if i % 2 else "offer"}
+        )
     if Enterprise.objects.count() < 1000:
-        Enterprise.objects.bulk_create([Enterprise(uscc=f"91410100BENCH{i:05d}", name=f"基准测试企业{i}",
-                                                   industry="electronic_info", status="active")
-                                        for i in range(1000)], batch_size=1000)
+        Enterprise.objects.bulk_create(
+            [
+                Enterprise(
+                    uscc=f"91410100BENCH{i:05d}",
+                    name=f"基准测试企业{i}",
+                    industry="electronic_info",
+                    status="active",
+                )
+                for i in range(1000)
+            ],
+            batch_size=1000,
+        )
     enterprise_ids = np.array(sorted(Enterprise.objects.values_list("pk", flat=True)))[:1000]
     c = _columns(n)
     ids = np.arange(1, n + 1, dtype=np.int64)
@@ -167,112 +208,308 @@ def seed(n: int, db: str) -> dict[str, float]:
 
     emp = enterprise_ids[c["enterprise"]]
     frames: dict[str, tuple[list[str], Any]] = {}
-    frames["core_user"] = (["id", "username", "password", "account_type", "real_name", "id_type", "email", "is_superuser",
-                            "is_active", "is_staff", "is_demo", "date_joined", "preferred_language"],
-                           pl.DataFrame({"id": ids}).with_columns(*_a(
-                               pl.format("bench{}", pl.col("id")), pl.lit("!"), pl.lit("talent"), pl.format("基准{}", pl.col("id")), pl.lit(""), pl.lit(""),
-                               pl.lit(False), pl.lit(True), pl.lit(False), pl.lit(True), pl.lit(now), pl.lit(""))))
-    profile = pl.DataFrame({"id": ids, "user_id": ids, "birth_date": dates(c["birth"]),
-                            "education": c["education"], "graduation_date": dates(np.maximum(c["grad"], c["birth"] + 6000)),
-                            "skill_level": c["skill"],
-                            "employer_id": pl.Series(np.where(c["employed"], emp, 0)).replace(0, None),
-                            "industry": c["industry"], "job_seeking": c["seeking"], "homes_declared": c["declared"]})
+    frames["core_user"] = (
+        [
+            "id",
+            "username",
+            "password",
+            "account_type",
+            "real_name",
+            "id_type",
+            "email",
+            "is_superuser",
+            "is_active",
+            "is_staff",
+            "is_demo",
+            "date_joined",
+            "preferred_language",
+        ],
+        pl.DataFrame({"id": ids}).with_columns(
+            *_a(
+                pl.format("bench{}", pl.col("id")),
+                pl.lit("!"),
+                pl.lit("talent"),
+                pl.format("基准{}", pl.col("id")),
+                pl.lit(""),
+                pl.lit(""),
+                pl.lit(False),
+                pl.lit(True),
+                pl.lit(False),
+                pl.lit(True),
+                pl.lit(now),
+                pl.lit(""),
+            )
+        ),
+    )
+    profile = pl.DataFrame(
+        {
+            "id": ids,
+            "user_id": ids,
+            "birth_date": dates(c["birth"]),
+            "education": c["education"],
+            "graduation_date": dates(np.maximum(c["grad"], c["birth"] + 6000)),
+            "skill_level": c["skill"],
+            "employer_id": pl.Series(np.where(c["employed"], emp, 0)).replace(0, None),
+            "industry": c["industry"],
+            "job_seeking": c["seeking"],
+            "homes_declared": c["declared"],
+        }
+    )
     frames["talents_talentprofile"] = (
-        ["id", "user_id", "gender", "birth_date", "nationality", "education", "school", "major", "graduation_date",
-         "skill_level", "employer_id", "job_title", "industry", "employed_since", "email", "address", "job_seeking",
-         "homes_declared", "created_at", "updated_at"],
-        profile.select(*_a("id", "user_id", pl.lit("").alias("gender"), "birth_date",
-                       pl.when(pl.col("id") % 50 == 0).then(pl.lit("德国")).otherwise(pl.lit("中国")).alias("nat"),
-                       "education", pl.lit("郑州大学").alias("school"), pl.lit("").alias("major"), "graduation_date",
-                       "skill_level", "employer_id", pl.lit("").alias("job_title"), "industry",
-                       pl.lit(None, dtype=pl.Date).alias("since"), pl.lit("").alias("email"), pl.lit("").alias("addr"),
-                       "job_seeking", "homes_declared", pl.lit(now).alias("c"), pl.lit(now).alias("u"))))
+        [
+            "id",
+            "user_id",
+            "gender",
+            "birth_date",
+            "nationality",
+            "education",
+            "school",
+            "major",
+            "graduation_date",
+            "skill_level",
+            "employer_id",
+            "job_title",
+            "industry",
+            "employed_since",
+            "email",
+            "address",
+            "job_seeking",
+            "homes_declared",
+            "created_at",
+            "updated_at",
+        ],
+        profile.select(
+            *_a(
+                "id",
+                "user_id",
+                pl.lit("").alias("gender"),
+                "birth_date",
+                pl.when(pl.col("id") % 50 == 0).then(pl.lit("德国")).otherwise(pl.lit("中国")).alias("nat"),
+                "education",
+                pl.lit("郑州大学").alias("school"),
+                pl.lit("").alias("major"),
+                "graduation_date",
+                "skill_level",
+                "employer_id",
+                pl.lit("").alias("job_title"),
+                "industry",
+                pl.lit(None, dtype=pl.Date).alias("since"),
+                pl.lit("").alias("email"),
+                pl.lit("").alias("addr"),
+                "job_seeking",
+                "homes_declared",
+                pl.lit(now).alias("c"),
+                pl.lit(now).alias("u"),
+            )
+        ),
+    )
     edu = profile.filter(pl.col("education").is_in(["junior_college", "bachelor", "master", "doctor"]))
     frames["talents_educationrecord"] = (
-        ["profile_id", "level", "school", "country", "field", "graduation_date", "certificate_no", "verified",
-         "verified_source"],
-        edu.select(*_a("id", "education", pl.lit("郑州大学"), pl.lit("中国"), pl.lit(""), "graduation_date", pl.lit(""),
-                   pl.col("id") % 3 == 0, pl.lit(""))))
+        [
+            "profile_id",
+            "level",
+            "school",
+            "country",
+            "field",
+            "graduation_date",
+            "certificate_no",
+            "verified",
+            "verified_source",
+        ],
+        edu.select(
+            *_a(
+                "id",
+                "education",
+                pl.lit("郑州大学"),
+                pl.lit("中国"),
+                pl.lit(""),
+                "graduation_date",
+                pl.lit(""),
+                pl.col("id") % 3 == 0,
+                pl.lit(""),
+            )
+        ),
+    )
     employed = profile.filter(pl.col("employer_id").is_not_null())
     frames["talents_employment"] = (
-        ["profile_id", "enterprise_id", "start_date", "contract_type", "job_title", "monthly_salary_fen",
-         "confirmed_at", "confirmed_source"],
-        employed.select(*_a("id", "employer_id", pl.lit("2023-03-01"),
-                        pl.Series(c["contract"]).gather(employed["id"] - 1).alias("contract"), pl.lit(""),
-                        pl.Series(c["salary"]).gather(employed["id"] - 1).alias("salary"),
-                        pl.when(pl.col("id") % 4 == 0).then(pl.lit(None, dtype=pl.String)).otherwise(pl.lit(now)),
-                        pl.lit(""))))
-    months = employed.select("id", pl.Series(c["months"]).gather(employed["id"] - 1).alias("m")).filter(pl.col("m") > 0)
+        [
+            "profile_id",
+            "enterprise_id",
+            "start_date",
+            "contract_type",
+            "job_title",
+            "monthly_salary_fen",
+            "confirmed_at",
+            "confirmed_source",
+        ],
+        employed.select(
+            *_a(
+                "id",
+                "employer_id",
+                pl.lit("2023-03-01"),
+                pl.Series(c["contract"]).gather(employed["id"] - 1).alias("contract"),
+                pl.lit(""),
+                pl.Series(c["salary"]).gather(employed["id"] - 1).alias("salary"),
+                pl.when(pl.col("id") % 4 == 0).then(pl.lit(None, dtype=pl.String)).otherwise(pl.lit(now)),
+                pl.lit(""),
+            )
+        ),
+    )
+    months = employed.select("id", pl.Series(c["months"]).gather(employed["id"] - 1).alias("m")).filter(
+        pl.col("m") > 0
+    )
     ins = months.select(pl.col("id"), pl.int_ranges(0, pl.col("m")).alias("k")).explode("k")
     frames["talents_socialinsurancemonth"] = (
         ["profile_id", "month"],
-        ins.select(*_a("id", pl.date(2024, 1, 1).dt.offset_by(pl.format("{}mo", pl.col("k"))).alias("month"))))
+        ins.select(
+            *_a("id", pl.date(2024, 1, 1).dt.offset_by(pl.format("{}mo", pl.col("k"))).alias("month"))
+        ),
+    )
     has_hukou = profile.filter(pl.Series(c["has_hukou"]))
     frames["talents_householdregistration"] = (
-        ["profile_id", "hukou_type"], has_hukou.select("id", pl.Series(c["hukou"]).gather(has_hukou["id"] - 1)))
+        ["profile_id", "hukou_type"],
+        has_hukou.select("id", pl.Series(c["hukou"]).gather(has_hukou["id"] - 1)),
+    )
     homes = profile.filter(pl.Series(c["home"]))
     frames["talents_homeownership"] = (["profile_id", "city"], homes.select(*_a("id", pl.lit("郑州市"))))
     fam_rows = [profile.filter(pl.Series(c["spouse"])).select("id", pl.lit("spouse").alias("r"))]
     kids = profile.select("id", pl.Series(c["children"]).alias("k")).filter(pl.col("k") > 0)
-    fam_rows.append(kids.select("id", pl.int_ranges(0, pl.col("k")).alias("x")).explode("x")
-                    .select("id", pl.lit("child").alias("r")))
+    fam_rows.append(
+        kids.select("id", pl.int_ranges(0, pl.col("k")).alias("x"))
+        .explode("x")
+        .select("id", pl.lit("child").alias("r"))
+    )
     frames["talents_familymember"] = (
         ["profile_id", "relation", "name", "school_stage", "spouse_employer"],
-        pl.concat(fam_rows).select(*_a("id", "r", pl.lit("x"), pl.lit(""), pl.lit(""))))
+        pl.concat(fam_rows).select(*_a("id", "r", pl.lit("x"), pl.lit(""), pl.lit(""))),
+    )
     quals = profile.filter(pl.Series(c["honour"]))
     frames["talents_qualification"] = (
         ["profile_id", "kind", "name", "title_level", "issuer", "verified"],
-        quals.select(*_a("id", pl.lit("honour"), pl.lit("中原学者"), pl.lit(""), pl.lit(""), pl.lit(True))))
+        quals.select(*_a("id", pl.lit("honour"), pl.lit("中原学者"), pl.lit(""), pl.lit(""), pl.lit(True))),
+    )
     postdocs = profile.filter(pl.Series(c["postdoc"]))
     frames["talents_educationrecord_postdoc"] = (
         frames["talents_educationrecord"][0],
-        postdocs.select(*_a("id", pl.lit("postdoc"), pl.lit("研究院"), pl.lit("中国"), pl.lit(""), pl.lit("2023-06-30"),
-                        pl.lit(""), pl.lit(False), pl.lit(""))))
+        postdocs.select(
+            *_a(
+                "id",
+                pl.lit("postdoc"),
+                pl.lit("研究院"),
+                pl.lit("中国"),
+                pl.lit(""),
+                pl.lit("2023-06-30"),
+                pl.lit(""),
+                pl.lit(False),
+                pl.lit(""),
+            )
+        ),
+    )
     certified = profile.filter(pl.Series(c["certified"]))
     frames["talents_certificationapplication"] = (
-        ["id", "profile_id", "applied_by_id", "track", "claimed_tier", "proposed_tier", "precheck", "equivalent_claim",
-         "statement", "status", "decided_tier", "created_at", "is_demo"],
-        certified.select(*_a("id", "id", "user_id", pl.lit("standard"),
-                         pl.Series(c["tier"]).gather(certified["id"] - 1).alias("t"), pl.lit(""), pl.lit("{}"), pl.lit(False),
-                         pl.lit(""), pl.lit("certified"), pl.Series(c["tier"]).gather(certified["id"] - 1).alias("t2"),
-                         pl.lit(now), pl.lit(True))))
+        [
+            "id",
+            "profile_id",
+            "applied_by_id",
+            "track",
+            "claimed_tier",
+            "proposed_tier",
+            "precheck",
+            "equivalent_claim",
+            "statement",
+            "status",
+            "decided_tier",
+            "created_at",
+            "is_demo",
+        ],
+        certified.select(
+            *_a(
+                "id",
+                "id",
+                "user_id",
+                pl.lit("standard"),
+                pl.Series(c["tier"]).gather(certified["id"] - 1).alias("t"),
+                pl.lit(""),
+                pl.lit("{}"),
+                pl.lit(False),
+                pl.lit(""),
+                pl.lit("certified"),
+                pl.Series(c["tier"]).gather(certified["id"] - 1).alias("t2"),
+                pl.lit(now),
+                pl.lit(True),
+            )
+        ),
+    )
     frames["talents_certificate"] = (
-        ["application_id", "profile_id", "number", "track", "tier", "issued_at", "valid_from", "valid_until", "status",
-         "revoke_reason"],
-        certified.select(*_a("id", "id", pl.format("BENCH{}", pl.col("id")), pl.lit("standard"),
-                         pl.Series(c["tier"]).gather(certified["id"] - 1).alias("t"), pl.lit(now), pl.lit("2024-01-01"),
-                         pl.lit("2028-12-31"), pl.lit("valid"), pl.lit(""))))
+        [
+            "application_id",
+            "profile_id",
+            "number",
+            "track",
+            "tier",
+            "issued_at",
+            "valid_from",
+            "valid_until",
+            "status",
+            "revoke_reason",
+        ],
+        certified.select(
+            *_a(
+                "id",
+                "id",
+                pl.format("BENCH{}", pl.col("id")),
+                pl.lit("standard"),
+                pl.Series(c["tier"]).gather(certified["id"] - 1).alias("t"),
+                pl.lit(now),
+                pl.lit("2024-01-01"),
+                pl.lit("2028-12-31"),
+                pl.lit("valid"),
+                pl.lit(""),
+            )
+        ),
+    )
     generate_s = time.perf_counter() - t1
     t2 = time.perf_counter()
     rows = 0
     with transaction.atomic(), connection.cursor() as cursor:
-            if db == "postgres":
-                cursor.execute("SET LOCAL session_replication_role = replica")  # bulk load: no FK trigger per row
-                raw = cursor.cursor
-                for table, (columns, frame) in frames.items():
-                    _copy(raw, table.replace("_postdoc", ""), columns, frame)
-                    rows += len(frame)
-                for table in ("core_user", "talents_talentprofile", "talents_certificationapplication"):
-                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - fixed table names of the benchmark
-                                   f"(SELECT MAX(id) FROM {table}))")
-            else:
-                cursor.execute("PRAGMA foreign_keys = OFF")
-                for table, (columns, frame) in frames.items():
-                    marks = ", ".join(["%s"] * len(columns))
-                    data = frame.with_columns(pl.col(pl.Date).cast(pl.String)).rows()
-                    cursor.executemany(f"INSERT INTO {table.replace('_postdoc', '')} ({', '.join(columns)}) "  # noqa: S608 - fixed table names of the benchmark
-                                       f"VALUES ({marks})", data)
-                    rows += len(frame)
-                cursor.execute("PRAGMA foreign_keys = ON")
+        if db == "postgres":
+            cursor.execute("SET LOCAL session_replication_role = replica")  # bulk load: no FK trigger per row
+            raw = cursor.cursor
+            for table, (columns, frame) in frames.items():
+                _copy(raw, table.replace("_postdoc", ""), columns, frame)
+                rows += len(frame)
+            for table in ("core_user", "talents_talentprofile", "talents_certificationapplication"):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - fixed table names of the benchmark
+                    f"(SELECT MAX(id) FROM {table}))"
+                )
+        else:
+            cursor.execute("PRAGMA foreign_keys = OFF")
+            for table, (columns, frame) in frames.items():
+                marks = ", ".join(["%s"] * len(columns))
+                data = frame.with_columns(pl.col(pl.Date).cast(pl.String)).rows()
+                cursor.executemany(
+                    f"INSERT INTO {table.replace('_postdoc', '')} ({', '.join(columns)}) "  # noqa: S608 - fixed table names of the benchmark
+                    f"VALUES ({marks})",
+                    data,
+                )
+                rows += len(frame)
+            cursor.execute("PRAGMA foreign_keys = ON")
     load_s = time.perf_counter() - t2
     if db == "postgres":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return {"migrate_s": round(migrate_s, 2), "generate_s": round(generate_s, 2), "load_s": round(load_s, 2),
-            "seed_s": round(generate_s + load_s, 2), "rows": rows}
+    return {
+        "migrate_s": round(migrate_s, 2),
+        "generate_s": round(generate_s, 2),
+        "load_s": round(load_s, 2),
+        "seed_s": round(generate_s + load_s, 2),
+        "rows": rows,
+    }
 
 
 # --- one measured run (fresh process) ------------------------------------------------------------------------------
+
 
 def _peak_mb() -> float:
     try:
@@ -316,13 +553,34 @@ def measure(kind: str, db: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     run = match_run_execute(run_id=match_run_create(actor=None, as_of=AS_OF).pk)
     seconds = time.perf_counter() - t0
-    return {"seconds": round(seconds, 3), "persons": run.persons, "policies": policies, "offers": run.offers,
-            "grants": run.grants, "flagged": run.flagged, "near_misses": run.near_misses, "errors": run.errors,
-            "timings": run.timings, "peak_mb": round(_peak_mb()), "polars_threads": pl.thread_pool_size()}
+    return {
+        "seconds": round(seconds, 3),
+        "persons": run.persons,
+        "policies": policies,
+        "offers": run.offers,
+        "grants": run.grants,
+        "flagged": run.flagged,
+        "near_misses": run.near_misses,
+        "errors": run.errors,
+        "timings": run.timings,
+        "peak_mb": round(_peak_mb()),
+        "polars_threads": pl.thread_pool_size(),
+    }
 
 
 def _child(args: argparse.Namespace, phase: str, kind: str = "") -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--db", args.db, "--n", str(args.n), "--pg-url", args.pg_url, "--phase", phase]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--db",
+        args.db,
+        "--n",
+        str(args.n),
+        "--pg-url",
+        args.pg_url,
+        "--phase",
+        phase,
+    ]
     if kind:
         cmd += ["--kind", kind]
     out = subprocess.run(cmd, check=False, capture_output=True, text=True, cwd=ROOT)
@@ -384,8 +642,15 @@ def main() -> None:
                 Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
             present = 0
     seeding = _child(args, "seed") if present != args.n else None
-    results: dict[str, Any] = {"db": args.db, "n": args.n, "as_of": AS_OF.isoformat(), "seed": seeding,
-                               "first": [], "rerun": [], "copy_floor": []}
+    results: dict[str, Any] = {
+        "db": args.db,
+        "n": args.n,
+        "as_of": AS_OF.isoformat(),
+        "seed": seeding,
+        "first": [],
+        "rerun": [],
+        "copy_floor": [],
+    }
     for _ in range(args.runs):
         results["first"].append(_child(args, "run", "first"))
         results["rerun"].append(_child(args, "run", "rerun"))
@@ -406,23 +671,34 @@ def main() -> None:
         print(json.dumps(results, ensure_ascii=False, indent=2, default=str))
         return
     first = results["first"][0]
-    print(f"免申即享 batch matching · {args.db} · {args.n:,} talents · {first['policies']} policies · as of {AS_OF}")
+    print(
+        f"免申即享 batch matching · {args.db} · {args.n:,} talents · {first['policies']} policies · as of {AS_OF}"
+    )
     if seeding:
-        print(f"seeding: {seeding['seed_s']} s ({seeding['rows']:,} rows; generate {seeding['generate_s']} s, "
-              f"load {seeding['load_s']} s; migrate {seeding['migrate_s']} s not counted)")
+        print(
+            f"seeding: {seeding['seed_s']} s ({seeding['rows']:,} rows; generate {seeding['generate_s']} s, "
+            f"load {seeding['load_s']} s; migrate {seeding['migrate_s']} s not counted)"
+        )
     print(f"{'phase':<12}{'best s':>9}{'median s':>10}{'peak MB':>9}  detail")
     for key in ("first", "rerun", "copy_floor"):
         if not results[key]:
             continue
         s = results["summary"][key]
         r = results[key][0]
-        detail = (f"persons {r['persons']:,}, grants {r['grants']:,}, offers {r['offers']:,}, flagged {r['flagged']:,}, "
-                  f"near misses {r['near_misses']:,}, errors {len(r['errors'])}, timings {r['timings']}"
-                  if key != "copy_floor" else f"{r['bytes']:,} bytes")
-        print(f"{key:<12}{s['best']:>9.2f}{s['median']:>10.2f}{max(x['peak_mb'] for x in results[key]):>9}  {detail}")
+        detail = (
+            f"persons {r['persons']:,}, grants {r['grants']:,}, offers {r['offers']:,}, flagged {r['flagged']:,}, "
+            f"near misses {r['near_misses']:,}, errors {len(r['errors'])}, timings {r['timings']}"
+            if key != "copy_floor"
+            else f"{r['bytes']:,} bytes"
+        )
+        print(
+            f"{key:<12}{s['best']:>9.2f}{s['median']:>10.2f}{max(x['peak_mb'] for x in results[key]):>9}  {detail}"
+        )
     if floor:
-        print(f"first run / COPY floor: {results['summary']['first_over_floor']}×; "
-              f"rerun / COPY floor: {results['summary']['rerun_over_floor']}×")
+        print(
+            f"first run / COPY floor: {results['summary']['first_over_floor']}×; "
+            f"rerun / COPY floor: {results['summary']['rerun_over_floor']}×"
+        )
 
 
 if __name__ == "__main__":
