@@ -534,6 +534,23 @@ def _server(
     )
 
 
+def _server_cpu(master: int) -> float:
+    """CPU seconds (user + system) of the gunicorn master and its workers so far, from /proc (Linux)."""
+    total = 0
+    pids = [master]
+    try:
+        pids += [int(x) for x in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return float("nan")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _configs(spec: str) -> list[tuple[str, int, int]]:
     """ "sync:3,gthread:2x4" → [("sync", 3, 1), ("gthread", 2, 4)]."""
     out = []
@@ -574,6 +591,7 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
                     }
                     # Warm-up: every worker loads its code, keys and connections.
                     _run_procs(_open_loop, [(port, fixture, mode, w, 50.0, 2.0) for w in range(2)])
+                    cpu0 = _server_cpu(server.pid)
                     if use_wrk:
                         run["saturation"] = _wrk(
                             port,
@@ -593,6 +611,10 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
                             ],
                         )
                         run["saturation"] = _summary(parts, seconds)
+                    sat = run["saturation"]
+                    # The server's own CPU per verification: the figure least sensitive to the machine's load.
+                    sat["server_cpu_ms_per_request"] = round((_server_cpu(server.pid) - cpu0) * 1000
+                                                             / max(1, sat["requests"]), 3)
                     per = max(1, args.rate_procs)
                     parts, seconds = _run_procs(
                         _open_loop,
@@ -686,7 +708,8 @@ def main() -> int:
             )
             print(
                 f"  saturation ({sat['generator']}, {sat['generator_cpu_share']} cores): {sat['per_second']:,}/s "
-                f"over {sat['seconds']} s, p50 {sat['p50_ms']} ms, p99 {sat['p99_ms']} ms, errors {sat['errors']}"
+                f"over {sat['seconds']} s, p50 {sat['p50_ms']} ms, p99 {sat['p99_ms']} ms, errors {sat['errors']}, "
+                f"server CPU {sat['server_cpu_ms_per_request']} ms/verification"
             )
             print(
                 f"  fixed {fix['target_per_second']:.0f}/s (python, {fix['generator_cpu_share']} cores): achieved "
