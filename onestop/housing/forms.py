@@ -77,6 +77,20 @@ class UnitForm(ServiceForm):
         field.choices = projects
 
 
+class UnitEditForm(ServiceForm):
+    area_m2 = forms.DecimalField(label=_("建筑面积（㎡）"), max_digits=7, decimal_places=2, min_value=1)
+    layout = forms.ChoiceField(label=_("户型"), choices=Layout.choices)
+    monthly_rent = forms.DecimalField(label=_("月租金（元）"), max_digits=9, decimal_places=2, min_value=0)
+    discount_percent = forms.IntegerField(label=_("租金优惠（%）"), min_value=0, max_value=100)
+    status = forms.ChoiceField(label=_("状态"), choices=UnitStatus.choices,
+                               help_text=_("已预留、已入住由配租、租赁和人才住房分配自动维护。"))
+
+
+class BedServiceForm(ServiceForm):
+    reason = forms.CharField(label=_("停用原因 / 恢复说明"), max_length=200, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class StationForm(ServiceForm):
     code = forms.SlugField(label=_("驿站代码"), max_length=32)
     name = forms.CharField(label=_("驿站名称"), max_length=100)

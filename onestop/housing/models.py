@@ -141,12 +141,18 @@ class Bed(models.Model):
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="beds")
     label = models.CharField(_("床位"), max_length=16)
     is_active = models.BooleanField(_("可用"), default=True)
+    out_of_service_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
+    out_of_service_since = models.DateTimeField(_("停用时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["room", "label"]
         verbose_name = _("床位")
         verbose_name_plural = _("床位")
-        constraints = [models.UniqueConstraint(fields=["room", "label"], name="housing_bed_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "label"], name="housing_bed_unique"),
+            models.CheckConstraint(condition=Q(is_active=True) | ~Q(out_of_service_reason=""),
+                                   name="housing_bed_out_of_service_has_reason"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.room} {self.label}"

@@ -209,6 +209,26 @@ def station_for_staff(*, user: User, pk: int) -> WarmStation:
     return station
 
 
+def bed_for_staff(*, user: User, pk: int) -> Bed:
+    _staff_or_404(user)
+    bed = Bed.objects.select_related("room__station").filter(pk=pk).first()
+    if bed is None:
+        raise NotFound(_("床位不存在。"))
+    return bed
+
+
+def bed_upcoming_nights(*, user: User, bed: Bed, today: date) -> QuerySet[BedNight]:
+    """The bed's booked nights from tonight on, with their bookings (what taking it out of service would move)."""
+    _staff_or_404(user)
+    return (BedNight.objects.filter(bed=bed, night__gte=today).select_related("booking__guest")
+            .order_by("night"))
+
+
+def unit_rounds(*, user: User, unit: Unit) -> QuerySet[AllocationRound]:
+    _staff_or_404(user)
+    return AllocationRound.objects.filter(round_units__unit=unit).order_by("-opens_on")
+
+
 def round_applications(*, user: User, rnd: AllocationRound) -> QuerySet[Application]:
     _staff_or_404(user)
     return (Application.objects.filter(round=rnd).select_related("applicant")

@@ -176,6 +176,127 @@ def bed_add(*, actor: User, station: WarmStation, room: str, label: str) -> Bed:
     return bed
 
 
+MANUAL_UNIT_STATES = (UnitStatus.VACANT, UnitStatus.MAINTENANCE)
+"""The states staff set by hand; 已预留/已入住 follow offers, leases and gifted housing."""
+
+
+def unit_update(*, actor: User, unit: Unit, area_m2: Decimal, layout: str, monthly_rent_fen: int,
+                discount_percent: int, status: str) -> Unit:
+    """Edit a unit's rent, discount, status, layout and area on its page.
+
+    Staff set only 空闲 ↔ 维修中; a unit in a round that is not finished keeps its layout and area (they are, or will
+    be, published with the round) and cannot go into maintenance. Rent and discount apply to leases signed afterwards
+    (a lease keeps the terms it was signed with). The row is updated only if its status is still the one shown
+    (a conditional UPDATE), so an offer reserving the unit meanwhile is not overwritten."""
+    _require_staff(actor, action="housing.unit.update", obj=unit)
+    errors = FieldErrors()
+    _unit_errors(errors, floor=unit.floor, area_m2=area_m2, layout=layout, monthly_rent_fen=monthly_rent_fen,
+                 discount_percent=discount_percent, status=status)
+    if status != unit.status and (unit.status not in MANUAL_UNIT_STATES or status not in MANUAL_UNIT_STATES):
+        errors.add("status", _("状态：已预留、已入住由配租、租赁和人才住房分配自动维护，只能在空闲与维修中之间手工切换。"))
+    in_round = (RoundUnit.objects.filter(unit=unit).exclude(round__status=RoundStatus.FINISHED)
+                .values_list("round__code", flat=True).first())
+    if in_round is not None:
+        if layout != unit.layout:
+            errors.add("layout", _("户型：该房源在未结束的批次 %(r)s 中，户型已或将公示，不能修改。") % {"r": in_round})
+        if area_m2 != unit.area_m2:
+            errors.add("area_m2", _("建筑面积：该房源在未结束的批次 %(r)s 中，面积已或将公示，不能修改。") % {
+                "r": in_round})
+        if status == UnitStatus.MAINTENANCE and unit.status != UnitStatus.MAINTENANCE:
+            errors.add("status", _("状态：该房源在未结束的批次 %(r)s 中，不能设为维修中。") % {"r": in_round})
+    errors.raise_if_any()
+    before = {"area_m2": str(unit.area_m2), "layout": unit.layout, "rent": unit.monthly_rent_fen,
+              "discount": unit.discount_percent, "status": unit.status}
+    with transaction.atomic():
+        _transition(Unit, unit.pk, sources=(unit.status,), status=status, area_m2=area_m2, layout=layout,
+                    monthly_rent_fen=monthly_rent_fen, discount_percent=discount_percent)
+        unit.refresh_from_db()
+        audit_record(action="housing.unit.update", actor=actor, obj=unit, before=before,
+                     after={"area_m2": str(area_m2), "layout": layout, "rent": monthly_rent_fen,
+                            "discount": discount_percent, "status": status})
+    return unit
+
+
+class _BedOutOfService(Exception):
+    """The bed was taken out of service while a booking was being placed on it (rolls the savepoint back)."""
+
+
+def _hold_active_bed(bed_id: int) -> None:
+    """Touch the bed row with a conditional UPDATE: it fails if the bed is out of service, and it locks the row
+    (PostgreSQL) until commit, so taking the bed out of service waits and then sees the new nights; on SQLite the
+    write transactions are serialised anyway."""
+    if Bed.objects.filter(pk=bed_id, is_active=True).update(is_active=True) != 1:
+        raise _BedOutOfService
+
+
+def bed_take_out_of_service(*, actor: User, bed: Bed, reason: str, today: date | None = None) -> Bed:
+    """Take a bed out of service (broken, cleaning…) with a reason: it cannot be booked until it is back.
+
+    Bookings that already hold the bed for tonight or later are *moved*, each to another bed of the same station
+    that is in service and free on all of its remaining nights (the guest is told the new bed); past nights stay
+    where they were. If one of them cannot be moved, nothing changes and the message names the booking and its
+    dates, so staff can choose another day or settle it with the guest first."""
+    _require_staff(actor, action="housing.bed.out_of_service", obj=bed)
+    day = today or wd.today()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("提交的信息有误，请按提示修改。"),
+                               field_errors={"reason": [_("停用原因：停用床位时请填写原因。")]})
+    with transaction.atomic():
+        if Bed.objects.filter(pk=bed.pk, is_active=True).update(
+                is_active=False, out_of_service_reason=reason[:200], out_of_service_since=timezone.now()) != 1:
+            raise TransitionNotAllowed(_("床位：该床位已停用。"), field_errors={"reason": [_("床位：该床位已停用。")]})
+        holding = dict.fromkeys(BedNight.objects.filter(bed=bed, night__gte=day).order_by("night", "booking_id")
+                                .values_list("booking_id", flat=True))
+        moved = [_move_booking_off(bed, booking_id, day) for booking_id in holding]
+        bed.refresh_from_db()
+        audit_record(action="housing.bed.out_of_service", actor=actor, obj=bed,
+                     before={"is_active": True}, after={"is_active": False},
+                     detail={"reason": reason, "moved": [{"booking": b.reference, "to": b.bed_id} for b in moved]})
+    for booking in moved:
+        notification_send(recipient=booking.guest, title=_("暖心驿站床位已调整：%(r)s") % {"r": booking.reference},
+                          body=_("原床位停用，您的预订已调整到 %(b)s，入住日期不变。") % {"b": str(booking.bed)},
+                          link=_station_url(booking), channels=(NotificationChannel.SMS,))
+    return bed
+
+
+def _move_booking_off(bed: Bed, booking_id: int, day: date) -> StayBooking:
+    booking = StayBooking.objects.select_related("guest").get(pk=booking_id)
+    nights = list(BedNight.objects.filter(booking_id=booking_id, bed=bed, night__gte=day)
+                  .values_list("night", flat=True))
+    candidates = (Bed.objects.filter(room__station_id=booking.station_id, is_active=True)
+                  .exclude(nights__night__in=nights).order_by("room__number", "label").values_list("pk", flat=True))
+    for target in candidates[:200]:
+        try:
+            with transaction.atomic():
+                _hold_active_bed(target)
+                BedNight.objects.filter(booking_id=booking_id, bed=bed, night__gte=day).update(bed_id=target)
+                StayBooking.objects.filter(pk=booking_id).update(bed_id=target)
+        except (IntegrityError, _BedOutOfService):
+            continue
+        booking.refresh_from_db()
+        audit_record(action="housing.stay.move_bed", obj=booking, before={"bed": bed.pk}, after={"bed": target},
+                     detail={"nights": [n.isoformat() for n in nights]})
+        return booking
+    message = _("床位：预订 %(r)s（%(a)s 至 %(b)s）无法调整到本驿站其他空床，未停用。请先与入住人协商改期或取消后再停用。") % {
+        "r": booking.reference, "a": min(nights).isoformat(), "b": (max(nights) + timedelta(days=1)).isoformat()}
+    raise Conflict(message, field_errors={"reason": [message]})
+
+
+def bed_return_to_service(*, actor: User, bed: Bed, note: str = "") -> Bed:
+    """Back in service: the bed can be booked again (the reason it was out is kept in the audit trail)."""
+    _require_staff(actor, action="housing.bed.in_service", obj=bed)
+    with transaction.atomic():
+        if Bed.objects.filter(pk=bed.pk, is_active=False).update(
+                is_active=True, out_of_service_reason="", out_of_service_since=None) != 1:
+            raise TransitionNotAllowed(_("床位：该床位已在使用中。"), field_errors={"reason": [_("床位：该床位已在使用中。")]})
+        audit_record(action="housing.bed.in_service", actor=actor, obj=bed,
+                     before={"is_active": False, "reason": bed.out_of_service_reason},
+                     after={"is_active": True}, detail={"note": (note or "").strip()})
+    bed.refresh_from_db()
+    return bed
+
+
 # --- warm stations ---------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -284,8 +405,9 @@ def stay_book(*, guest: User, station: WarmStation, check_in: date, nights: int,
                         eligibility={"verdict": verdict, **explained, "rule_set": rule_set.sha256[:12]})
                     BedNight.objects.bulk_create([BedNight(bed_id=bed_id, night=n, booking=booking, guest=guest)
                                                   for n in night_list])
+                    _hold_active_bed(bed_id)  # taken out of service meanwhile → the next bed
                 break
-            except IntegrityError:
+            except (IntegrityError, _BedOutOfService):
                 booking = None
                 continue
         if booking is None:

@@ -29,6 +29,7 @@ from .forms import (
     ApplyForm,
     AssignForm,
     BedForm,
+    BedServiceForm,
     DeliverForm,
     ImportForm,
     MoveOutForm,
@@ -39,6 +40,7 @@ from .forms import (
     StationForm,
     StayForm,
     TokenForm,
+    UnitEditForm,
     UnitForm,
 )
 from .permissions import is_housing_staff
@@ -407,6 +409,57 @@ def station_beds(request: HttpRequest, pk: int) -> HttpResponse:
     rooms = station.rooms.prefetch_related("beds")
     return render(request, "housing/station_beds.html", {"station": station, "rooms": rooms, "form": form},
                   status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    unit = _notfound(lambda: selectors.unit_for_staff(user=user, pk=pk))
+    form = UnitEditForm(request.POST or None, initial={
+        "area_m2": unit.area_m2, "layout": unit.layout, "monthly_rent": Decimal(unit.monthly_rent_fen) / 100,
+        "discount_percent": unit.discount_percent, "status": unit.status})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.unit_update(actor=user, unit=unit, area_m2=d["area_m2"], layout=d["layout"],
+                                     monthly_rent_fen=int(d["monthly_rent"] * 100),
+                                     discount_percent=d["discount_percent"], status=d["status"])
+                messages.success(request, _("房源已保存。"))
+                return _back("unit_edit", pk=pk)
+            except ApplicationError as exc:
+                form.apply_error(exc)
+        status = 422
+    return render(request, "housing/unit_edit.html", {
+        "unit": unit, "form": form, "rounds": selectors.unit_rounds(user=user, unit=unit)}, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def bed_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A bed: take it out of service (bookings from tonight on move to other beds) or back in service."""
+    user = _user(request)
+    bed = _notfound(lambda: selectors.bed_for_staff(user=user, pk=pk))
+    form = BedServiceForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                if bed.is_active:
+                    services.bed_take_out_of_service(actor=user, bed=bed, reason=form.cleaned_data["reason"])
+                    messages.success(request, _("床位已停用，不再接受预订。"))
+                else:
+                    services.bed_return_to_service(actor=user, bed=bed, note=form.cleaned_data["reason"])
+                    messages.success(request, _("床位已恢复使用。"))
+                return _back("bed_detail", pk=pk)
+            except ApplicationError as exc:
+                form.apply_error(exc)
+        status = 422
+    return render(request, "housing/bed_detail.html", {
+        "bed": bed, "form": form,
+        "nights": selectors.bed_upcoming_nights(user=user, bed=bed, today=wd.today())[:100]}, status=status)
 
 
 @staff_required

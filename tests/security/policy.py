@@ -167,6 +167,8 @@ URLS: dict[str, Rule] = {
     "housing:inventory": R(NOBODY, post=R(NOBODY)),  # the housing department's desk; staff_1/staff_2 are not in it
     "housing:import_template": R(NOBODY, post=R(NOBODY)),  # the housing department's desk; staff_1/staff_2 are not in it
     "housing:station_beds": R(NOBODY, obj="station"),  # housing department desk
+    "housing:unit_edit": R(NOBODY, obj="unit", post=R(NOBODY)),  # housing department desk
+    "housing:bed_detail": R(NOBODY, obj="bed", post=R(NOBODY)),  # housing department desk
     "housing:rounds_manage": R(NOBODY, post=R(NOBODY)),  # the housing department's desk; staff_1/staff_2 are not in it
     "housing:round_manage": R(NOBODY, obj="round", post=R(NOBODY)),  # housing department desk
     "housing:leases_manage": R(NOBODY, post=R(NOBODY)),  # the housing department's desk; staff_1/staff_2 are not in it
