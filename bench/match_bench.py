@@ -633,8 +633,9 @@ def main() -> None:
             import sqlite3
 
             try:
-                with sqlite3.connect(sqlite_file) as conn:
-                    present = conn.execute("SELECT COUNT(*) FROM talents_talentprofile").fetchone()[0]
+                with sqlite3.connect(sqlite_file) as lite:
+                    row = lite.execute("SELECT COUNT(*) FROM talents_talentprofile").fetchone()
+                    present = int(row[0]) if row else 0
             except sqlite3.Error:
                 present = 0
         if args.reseed or present != args.n:

@@ -1,8 +1,10 @@
 """免申即享: evaluate every published 免申即享 policy over the whole registry with rulebook's batch evaluator.
 
 One run: read the facts of every talent once (``facts_io``), then per policy evaluate its rule set on the frame,
-insert the offers/grants of people newly eligible (COPY on PostgreSQL, ``INSERT OR IGNORE`` batches on SQLite; the
-unique constraint "one offer per policy per person" makes a rerun unable to duplicate), flag existing offers whose
+insert the offers/grants of people newly eligible (on PostgreSQL COPY into a temporary staging table, then one
+``INSERT … SELECT … ON CONFLICT DO NOTHING``; ``INSERT OR IGNORE`` batches on SQLite; the unique constraint "one
+offer per policy per person" makes a rerun or a concurrent writer unable to duplicate, and the counts of the run
+record are the rows the statement actually inserted), flag existing offers whose
 holder is no longer eligible (never deleted; unflagged if eligible again), and list the people one condition short
 (with the condition) for staff outreach. Each policy commits on its own, so the progress bar moves and a failing
 policy is recorded in the run's errors without losing the others. Notifications are sent afterwards by a task.
@@ -78,6 +80,45 @@ def _bulk_insert(table: str, columns: list[str], frame: pl.DataFrame) -> None:
                                frame.select(columns).rows())
 
 
+_OFFER_COLUMNS = ["policy_id", "profile_id", "rules", "amount_fen", "status", "run_id", "created_at"]
+_STAGE = "onething_offer_stage"
+
+
+def _insert_offers(rows: pl.DataFrame) -> int:
+    """Insert new offers, skipping any (profile, policy) that already has one; returns the rows actually inserted.
+
+    PostgreSQL: COPY into a temporary staging table (no WAL, no indexes, no constraint checks), then one set-based
+    ``INSERT … SELECT … ORDER BY profile_id ON CONFLICT DO NOTHING`` (the unique index and the person foreign key are
+    then visited in key order). SQLite: ``INSERT OR IGNORE`` batches. Runs inside the caller's transaction."""
+    if rows.is_empty():
+        return 0
+    qn = connection.ops.quote_name
+    table = qn(BenefitOffer._meta.db_table)
+    cols = ", ".join(qn(c) for c in _OFFER_COLUMNS)
+    if connection.vendor != "postgresql":
+        marks = ", ".join(["%s"] * len(_OFFER_COLUMNS))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608 - table names from the model registry, literals typed
+                               rows.select(_OFFER_COLUMNS).rows())
+            return int(max(cursor.rowcount, 0))
+    buf = io.BytesIO()
+    rows.select(_OFFER_COLUMNS).write_csv(buf, include_header=False)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Session-local, never logged, dropped when the policy's transaction ends.
+        cursor.execute(f"CREATE TEMP TABLE {_STAGE} (policy_id bigint NOT NULL, profile_id bigint NOT NULL, "
+                       "rules text NOT NULL, amount_fen bigint NOT NULL, status varchar(10) NOT NULL, run_id bigint, "
+                       "created_at timestamptz NOT NULL) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {_STAGE} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buf.getvalue())
+        cursor.execute(
+            f"INSERT INTO {table} ({cols}) "  # noqa: S608 - table names from the model registry
+            f"SELECT policy_id, profile_id, rules::jsonb, amount_fen, status, run_id, created_at FROM {_STAGE} "
+            "ORDER BY profile_id ON CONFLICT (profile_id, policy_id) DO NOTHING")
+        inserted = int(max(cursor.rowcount, 0))
+        cursor.execute(f"DROP TABLE {_STAGE}")
+    return inserted
+
+
 def _existing_offers() -> pl.DataFrame:
     """(policy_id, person_id, flagged) of every offer, in one pass (COPY on PostgreSQL)."""
     from .facts_io import read_frame
@@ -134,8 +175,9 @@ def match_policy(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFrame,
             pl.lit(run.pk, dtype=pl.Int64).alias("run_id"),
             pl.lit(stamp).alias("created_at"),
         )
-        _bulk_insert(BenefitOffer._meta.db_table,
-                     ["policy_id", "profile_id", "rules", "amount_fen", "status", "run_id", "created_at"], rows)
+        inserted = _insert_offers(rows)
+    else:
+        inserted = 0
     # Flag holders who are no longer eligible; clear the flag of those eligible again.
     active = existing.filter(~pl.col("flagged"))
     lost = active.join(eligible, on="person_id", how="anti")["person_id"].to_list()
@@ -144,8 +186,8 @@ def match_policy(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFrame,
     if back:
         _update_flags(version.policy_id, back, ineligible_since=None, ineligible_run=None)
     near = _near_misses(run=run, version=version, engine=engine, facts=facts, as_of=as_of, eligible=eligible)
-    return {"offers": len(new) if status == OfferStatus.OFFERED else 0,
-            "grants": len(new) if status == OfferStatus.GRANTED else 0, "flagged": flagged, "near_misses": near}
+    return {"offers": inserted if status == OfferStatus.OFFERED else 0,
+            "grants": inserted if status == OfferStatus.GRANTED else 0, "flagged": flagged, "near_misses": near}
 
 
 def _near_misses(*, run: MatchRun, version: Any, engine: Any, facts: pl.DataFrame, as_of: date,

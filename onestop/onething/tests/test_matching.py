@@ -79,6 +79,23 @@ def test_reruns_are_idempotent_and_the_constraint_forbids_duplicates(registry):
         BenefitOffer.objects.create(policy=offer.policy, profile=offer.profile, status=OfferStatus.OFFERED)
 
 
+def test_an_offer_written_behind_the_runs_back_is_skipped_and_not_counted(registry):
+    """A writer that inserts offers after the run read them (stale snapshot): the insert skips the conflicting rows and
+    the run record counts only the rows actually inserted."""
+    from ..matching import benefit_policies, match_policy
+
+    first = _run()
+    before = BenefitOffer.objects.count()
+    run = match_run_create(actor=None)
+    version, mode = next((v, m) for v, m in benefit_policies(as_of=run.as_of) if m == BenefitMode.GRANT)
+    stale = pl.DataFrame({"policy_id": [], "person_id": [], "flagged": []},
+                         schema={"policy_id": pl.Int64, "person_id": pl.Int64, "flagged": pl.Boolean})
+    counts = match_policy(run=run, version=version, mode=mode, facts=registry_facts_frame(as_of=run.as_of),
+                          as_of=run.as_of, existing=stale)
+    assert first.grants == 2 and counts["grants"] == 0 and counts["offers"] == 0
+    assert BenefitOffer.objects.count() == before
+
+
 def test_who_stops_being_eligible_is_flagged_not_dropped_and_unflagged_when_back(registry):
     _run()
     profile = TalentProfile.objects.get(user=registry["eligible"])
