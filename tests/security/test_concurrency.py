@@ -2,12 +2,14 @@
 one invariant; exactly the allowed number succeed, the rest get a clean refusal, nobody a server error. Runs on the
 file SQLite database of the suite and on PostgreSQL (DATABASE_URL).
 
-Covered here: one claim per task (workflow), through the page every staff member uses. The module-level races of the
-other invariants live beside their code (housing: onestop/housing/tests/test_concurrency.py, last bed)."""
+Covered here: one claim per task (workflow, through the page every staff member uses) and the funding cap per
+employer (employers). Not yet here: one bed per night and one flat per person (housing has its own 20-thread last-bed
+race in onestop/housing/tests/test_concurrency.py) and one offer per policy per person (onething)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -73,3 +75,46 @@ def test_twenty_staff_claim_one_task_one_wins() -> None:
     assert Task.objects.get(pk=task.pk).assignee_id is not None
 
 
+
+
+def _race(n: int, work: Callable[[int], object]) -> list[object]:
+    """Run ``work(i)`` in ``n`` threads released together; each result or the exception it raised."""
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_charges_never_pass_an_employers_funding_cap() -> None:
+    """Funding cap per employer and year: 20 concurrent charges of 1 million yuan under a 5 million cap — exactly
+    five succeed, fifteen get the business refusal (Conflict), the ledger ends at the cap."""
+    from onestop.core.exceptions import ApplicationError
+    from onestop.core.tests.factories import EnterpriseFactory
+    from onestop.employers.models import FundingLedger
+    from onestop.employers.services import funding_ledger_charge
+
+    enterprise = EnterpriseFactory()
+
+    def charge(_i: int) -> str:
+        funding_ledger_charge(enterprise_id=enterprise.pk, year=2026, amount_fen=100_000_000, cap_fen=500_000_000)
+        return "ok"
+
+    results = _race(THREADS, charge)
+    assert results.count("ok") == 5, results
+    assert all(isinstance(r, ApplicationError) for r in results if r != "ok"), results
+    assert FundingLedger.objects.get(enterprise=enterprise, year=2026).granted_fen == 500_000_000
