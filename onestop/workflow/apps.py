@@ -10,6 +10,8 @@ class WorkflowConfig(AppConfig):
     def ready(self) -> None:
         # The sample subject's outcome handlers are registered explicitly here, the way every module registers its
         # own in its AppConfig.ready() (see docs/workflow.md). No model signals are involved.
-        from . import sample
+        from . import rulebook_conditions, sample
 
         sample.register_handlers()
+        # Step conditions may be written in the rules engine's language ({"rulebook": {...}}).
+        rulebook_conditions.register()

@@ -1,4 +1,4 @@
-"""Conditions of optional steps: a simple attribute test on the case's context until the rules engine is wired in.
+"""Conditions of optional steps: a simple attribute test on the case's context, or a rulebook condition.
 
 A condition is JSON::
 
@@ -6,7 +6,7 @@ A condition is JSON::
     {"all": [cond, ...]}  {"any": [cond, ...]}  {"not": cond}
 
 Other condition kinds plug in through :func:`register_condition_kind`: a condition ``{"rulebook": {...}}`` is handed to
-the evaluator registered under ``"rulebook"`` (the rules-engine adapter, once it exists), with the case context.
+the evaluator registered under ``"rulebook"`` (``rulebook_conditions``, registered in ``WorkflowConfig.ready``).
 """
 
 from __future__ import annotations
