@@ -2,9 +2,9 @@
 one invariant; exactly the allowed number succeed, the rest get a clean refusal, nobody a server error. Runs on the
 file SQLite database of the suite and on PostgreSQL (DATABASE_URL).
 
-Covered here: one claim per task (workflow, through the page every staff member uses) and the funding cap per
-employer (employers). Not yet here: one bed per night and one flat per person (housing has its own 20-thread last-bed
-race in onestop/housing/tests/test_concurrency.py) and one offer per policy per person (onething)."""
+Covered here: one claim per task (workflow, through the page every staff member uses), the funding cap per employer
+(employers), one bed per night and one talent apartment per person (housing: ``stay_book``, ``offer_accept``), and one
+offer per policy per person (onething: concurrent matching runs through ``match_policy``)."""
 
 from __future__ import annotations
 
@@ -118,3 +118,114 @@ def test_twenty_charges_never_pass_an_employers_funding_cap() -> None:
     assert results.count("ok") == 5, results
     assert all(isinstance(r, ApplicationError) for r in results if r != "ok"), results
     assert FundingLedger.objects.get(enterprise=enterprise, year=2026).granted_fen == 500_000_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_guests_book_the_last_bed_for_a_night_one_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One bed per night (housing): one bed of two is taken; 20 graduates book the other for the same nights through
+    ``stay_book`` — exactly one gets it, nineteen get BedUnavailable, the night holds two bed-nights."""
+    from datetime import timedelta
+
+    from onestop.core.exceptions import ApplicationError
+    from onestop.housing import rules, services
+    from onestop.housing.choices import RuleSetKind
+    from onestop.housing.errors import BedUnavailable
+    from onestop.housing.models import BedNight, StayBooking
+    from onestop.housing.tests.conftest import TODAY, graduate, make_station
+
+    monkeypatch.setattr("onestop.workflow.calendar.today", lambda: TODAY)
+    station = make_station(beds=2, code="sec-race")
+    check_in = TODAY + timedelta(days=3)
+    services.stay_book(guest=graduate(), station=station, check_in=check_in, nights=2)
+    for kind in RuleSetKind:
+        rules.active(kind)  # loaded before the race
+    people = [graduate() for _ in range(THREADS)]
+
+    def book(i: int) -> str:
+        services.stay_book(guest=people[i], station=station, check_in=check_in, nights=2)
+        return "ok"
+
+    results = _race(THREADS, book)
+    assert results.count("ok") == 1, results
+    assert all(isinstance(r, BedUnavailable) for r in results if r != "ok"), results
+    assert all(isinstance(r, ApplicationError) for r in results if r != "ok")
+    assert BedNight.objects.filter(night=check_in).count() == 2
+    assert BedNight.objects.filter(night=check_in + timedelta(days=1)).count() == 2
+    assert StayBooking.objects.filter(guest__in=people).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_person_accepts_twenty_apartment_offers_at_once_one_lease(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One talent apartment per person (housing): one person holds open offers for 20 units in 20 rounds and accepts
+    them all at once through ``offer_accept`` — exactly one lease, nineteen Conflicts (the partial unique constraint
+    on active leases per tenant), every other offer still open."""
+    from datetime import timedelta
+
+    from onestop.core.exceptions import Conflict
+    from onestop.core.tests.factories import DepartmentFactory, StaffFactory
+    from onestop.housing import rules, services
+    from onestop.housing.choices import ApplicationStatus, LeaseStatus, OfferStatus, RuleSetKind
+    from onestop.housing.models import Application, Lease, Offer
+    from onestop.housing.tests.conftest import TODAY, employed, make_units
+
+    monkeypatch.setattr("onestop.workflow.calendar.today", lambda: TODAY)
+    desk = StaffFactory(department=DepartmentFactory(code="housing", name="住房和城乡建设局", name_en="Housing"))
+    for kind in RuleSetKind:
+        rules.active(kind)
+    tenant = employed()
+    offers = []
+    for i, unit in enumerate(make_units(THREADS, project_code="sec-apt")):
+        rnd = services.round_create(actor=desk, code=f"sec-{i:02d}", title=f"第{i}批", opens_on=TODAY,
+                                    closes_on=TODAY + timedelta(days=7), unit_ids=[unit.pk])
+        app = Application.objects.create(round=rnd, applicant=tenant, code=f"HSEC{i:04d}",
+                                         status=ApplicationStatus.OFFERED)
+        offers.append(Offer.objects.create(application=app, unit=unit, deadline=TODAY + timedelta(days=7)))
+
+    def accept(i: int) -> str:
+        services.offer_accept(offer=offers[i], actor=tenant, today=TODAY)
+        return "ok"
+
+    results = _race(THREADS, accept)
+    assert results.count("ok") == 1, results
+    assert all(isinstance(r, Conflict) for r in results if r != "ok"), results
+    assert Lease.objects.filter(tenant=tenant, status=LeaseStatus.ACTIVE).count() == 1
+    assert Offer.objects.filter(application__applicant=tenant, status=OfferStatus.ACCEPTED).count() == 1
+    assert Offer.objects.filter(application__applicant=tenant, status=OfferStatus.OPEN).count() == THREADS - 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_matching_runs_grant_one_policy_to_one_person_once() -> None:
+    """One offer per policy per person (onething): 20 matching runs evaluate the same 免申即享 grant policy for the
+    same eligible talent, each from a snapshot taken before any of them wrote (``match_policy`` with no existing
+    offers) — exactly one inserts the grant, the other nineteen count zero (the unique constraint and ON CONFLICT /
+    INSERT OR IGNORE), nobody fails, one offer row remains."""
+    import polars as pl
+    from django.db import transaction
+
+    from onestop.onething.choices import BenefitMode, RunStatus
+    from onestop.onething.facts_io import registry_facts_frame
+    from onestop.onething.matching import benefit_policies, match_policy
+    from onestop.onething.models import BenefitOffer, BenefitSetting, MatchRun
+    from onestop.onething.tests.conftest import TODAY, make_talent
+    from onestop.policies.models import Policy
+    from onestop.policies.services import policy_load_package
+
+    policy_load_package()
+    BenefitSetting.objects.update_or_create(policy=Policy.objects.get(code="young-graduate-allowance"),
+                                            defaults={"mode": BenefitMode.GRANT})
+    _user, profile = make_talent()
+    (version, mode), = [(v, m) for v, m in benefit_policies(as_of=TODAY) if m == BenefitMode.GRANT]
+    facts = registry_facts_frame(as_of=TODAY)
+    assert len(facts) == 1
+    runs = [MatchRun.objects.create(as_of=TODAY, status=RunStatus.DONE, is_active=False) for _ in range(THREADS)]
+    stale = pl.DataFrame({"policy_id": [], "person_id": [], "flagged": []},
+                         schema={"policy_id": pl.Int64, "person_id": pl.Int64, "flagged": pl.Boolean})
+
+    def grant(i: int) -> int:
+        with transaction.atomic():
+            return match_policy(run=runs[i], version=version, mode=mode, facts=facts, as_of=TODAY,
+                                existing=stale)["grants"]
+
+    results = _race(THREADS, grant)
+    assert sorted(results, key=repr) == [0] * (THREADS - 1) + [1], results
+    assert BenefitOffer.objects.filter(policy_id=version.policy_id, profile=profile).count() == 1
