@@ -143,3 +143,37 @@ class NoStoreForSignedInMiddleware:
         if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+class RejectNulCharactersMiddleware:
+    """Refuse any request carrying a NUL character in its query string, form fields or JSON body (400).
+
+    No legitimate input contains one; PostgreSQL text columns cannot store it (a filter on it would be a 500), and
+    stripping it silently would change what the person sent.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if any("\x00" in v for values in request.GET.lists() for v in values[1]):
+            return True
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            if content_type.startswith("application/json"):
+                body = request.body
+                return b"\x00" in body or b"\\u0000" in body.lower()
+            if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+                return any("\x00" in v for values in request.POST.lists() for v in values[1])
+        return False
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._has_nul(request):
+            message = _("请求中含有不允许的空字符（NUL），请删除后重试。")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "invalid", "message": message, "errors": {}}, status=400)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
