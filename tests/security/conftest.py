@@ -8,12 +8,17 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
+
+from onestop.greencards import keys
 
 from .world import World, build_world
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
-    with django_db_blocker.unblock(), transaction.atomic():
+def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[World]:
+    private = tmp_path_factory.mktemp("private")  # uploaded documents and licences of the world
+    with override_settings(ONESTOP_PRIVATE_MEDIA_ROOT=private), django_db_blocker.unblock(), transaction.atomic():
         yield build_world()
         transaction.set_rollback(True)
+    keys.invalidate()  # the green-card signing key the world made is gone with the rollback

@@ -113,22 +113,22 @@ URLS: dict[str, Rule] = {
     "policies:version_return": W(STAFF),
     "talents:profile": R(TALENTS, post=R(TALENTS)),
     "talents:record_delete": W(TALENTS),
-    "talents:document_download": R(TALENTS | STAFF, obj="talent_document", only_owners=True, anon="404"),
+    "talents:document_download": R(TALENTS | EMPLOYERS | STAFF, obj="talent_document", only_owners=True, anon="404"),  # reviewers with a task: the employer, the office
     "talents:certification_mine": R(TALENTS),
     "talents:certification_apply": R(TALENTS, post=R(TALENTS)),
     "talents:certification_employer": R(EMPLOYERS),
     "talents:certification_review": R(STAFF),
-    "talents:certification_detail": R(TALENTS | STAFF, obj="certification", only_owners=True, anon="404"),
+    "talents:certification_detail": R(TALENTS | EMPLOYERS | STAFF, obj="certification", only_owners=True, anon="404"),
     "talents:objection_resolve": W(STAFF),
     "talents:certificate_revoke": W(STAFF),
-    "talents:certificate_pdf": R(TALENTS | STAFF, obj="certificate", only_owners=True, anon="404"),
+    "talents:certificate_pdf": R(TALENTS | EMPLOYERS | STAFF, obj="certificate", only_owners=True, anon="404"),
     "talents:children_search": R(NOBODY),  # departments serving children (education, health) only; refusals audited
     "talents:children": R(NOBODY, kw={"number": "RC0000001"}, post=R(NOBODY)),
     "talents:publicity": R(EVERYONE),
     "talents:imports": R(STAFF, post=R(STAFF)),
     "greencards:card": R(TALENTS),
-    "greencards:card_pdf": R(TALENTS, odd={"talent_a": "404", "talent_b": "404"}),  # 404 while the talent holds no card
-    "greencards:card_photo": R(TALENTS, odd={"talent_a": "404", "talent_b": "404"}),  # 404 while the talent holds no card
+    "greencards:card_pdf": R(TALENTS),  # each talent of the world holds a card (404 while a talent holds none)
+    "greencards:card_photo": R(TALENTS, odd={"talent_a": "404", "talent_b": "404"}),  # 404 while the card has no photo
     "greencards:card_photo_upload": W(TALENTS),
     "greencards:card_reissue": W(TALENTS),
     "greencards:request_new": R(TALENTS, post=R(TALENTS)),
@@ -139,7 +139,8 @@ URLS: dict[str, Rule] = {
     "greencards:api_keys": R(PARTNER | SEC_ADMIN, post=R(PARTNER | SEC_ADMIN, odd={"partner": "422", "sec_admin": "422"})),
     "onething:index": R(TALENTS, post=R(TALENTS)),
     "onething:detail": R(TALENTS, obj="onething_application", only_owners=True),
-    "onething:progress": R(TALENTS, obj="onething_application", only_owners=True),
+    "onething:progress": R(TALENTS, obj="onething_application", only_owners=True,
+                           odd={"talent_a": "404", "talent_b": "404"}),  # a draft has no progress: 404 even to its owner
     "onething:select_matters": W(TALENTS),
     "onething:attach_document": W(TALENTS),
     "onething:submit": W(TALENTS),
@@ -245,7 +246,7 @@ API: dict[str, Rule] = {
     "GET /api/v1/engagement/events/counts": R(NOBODY, deny="422"),  # needs ids=; the fuzzer covers it
     "GET /api/v1/engagement/needs": R(EVERYONE),
     "GET /api/v1/engagement/problems": R(SIGNED_IN),
-    "GET /api/v1/greencards/card": R(TALENTS, odd={"talent_a": "404", "talent_b": "404"}),  # 404 while the talent holds no card
+    "GET /api/v1/greencards/card": R(TALENTS),  # each talent of the world holds a card (404 while a talent holds none)
     "GET /api/v1/greencards/card/scans": R(TALENTS),
     "GET /api/v1/greencards/requests": R(TALENTS),
     "GET /api/v1/greencards/requests/{pk}": R(TALENTS, obj="greencard_request", only_owners=True),
@@ -269,7 +270,7 @@ API: dict[str, Rule] = {
     "GET /api/v1/policies/calculate/me": R(TALENTS),
     "GET /api/v1/policies/{code}": R(EVERYONE, obj="policy", shared=True, anon="404"),
     "GET /api/v1/talents/certifications": R(SIGNED_IN),
-    "GET /api/v1/talents/certifications/{pk}": R(TALENTS | STAFF, obj="certification", only_owners=True),
+    "GET /api/v1/talents/certifications/{pk}": R(TALENTS | EMPLOYERS | STAFF, obj="certification", only_owners=True),
     "GET /api/v1/talents/me/facts": R(TALENTS),
     "GET /api/v1/workflow/cases": R(SIGNED_IN),
     "GET /api/v1/workflow/cases/{case_id}/timeline": R(TALENTS | STAFF, obj="case", only_owners=True),
@@ -312,7 +313,7 @@ API: dict[str, Rule] = {
     "POST /api/v1/onething/runs": R(NOBODY),  # department heads (BENEFITS_MANAGE)
     "POST /api/v1/policies/calculate": R(EVERYONE),
     "POST /api/v1/talents/certifications": R(NOBODY, deny="422"),  # the minimal body is refused by validation for everyone
-    "POST /api/v1/talents/certifications/{pk}/decision": R(NOBODY, obj="certification", deny="422"),
+    "POST /api/v1/talents/certifications/{pk}/decision": R(NOBODY, obj="certification", deny="422", cross="422"),  # body checked first
     "POST /api/v1/talents/imports/{kind}": R(STAFF),
     "POST /api/v1/workflow/cases/{case_id}/info": R(TALENTS, obj="case", only_owners=True),
     "POST /api/v1/workflow/service-requests": R(TALENTS, deny="403"),

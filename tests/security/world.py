@@ -115,7 +115,38 @@ def build_world() -> World:
         world.add("notification", NotificationFactory(recipient=users[p]).pk, p)
         world.add("user", users[p].pk, p)
     _workflow(world, dept_1, dept_2)
+    _files(world)
+    _onething(world)
+    _certification(world, dept_1)
+    _greencards(world)
+    _housing(world)
     return world
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _files(world: World) -> None:
+    """A business licence per employer (the enterprise and the talent office, which reviews enterprises — staff_1's
+    department). Talent documents are made with the certification applications."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from onestop.core.models import RoleAssignment
+    from onestop.employers.services import licence_upload
+
+    for who in EMPLOYER_PAIR:
+        enterprise = RoleAssignment.objects.get(user=world.users[who]).enterprise
+        upload = SimpleUploadedFile("营业执照.pdf", PDF, "application/pdf")
+        licence = licence_upload(actor=world.users[who], enterprise=enterprise, upload=upload)
+        world.add("licence", licence.pk, who, "staff_1")
+
+
+def _onething(world: World) -> None:
+    """A 人才一件事 draft application per talent, owned by the talent only."""
+    from onestop.onething.services import application_start
+
+    for who in TALENT_PAIR:
+        world.add("onething_application", application_start(actor=world.users[who]).pk, who)
 
 
 def _workflow(world: World, dept_1: Any, dept_2: Any) -> None:
@@ -142,4 +173,112 @@ def _workflow(world: World, dept_1: Any, dept_2: Any) -> None:
         for task in case.tasks.select_related("department"):
             owner = {dept_1.pk: "staff_1", dept_2.pk: "staff_2"}.get(task.department_id, "")
             world.add("task", task.pk, *(o for o in (owner,) if o))
+
+
+
+def _greencards(world: World) -> None:
+    """A green card per talent (issued by the system, as on certification) and an entitlement request on it, which
+    only its holder may see."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from onestop.core.tests.factories import DepartmentFactory
+    from onestop.greencards.models import ClassEntitlement, GreenCard
+    from onestop.greencards.services import card_issue, entitlement_request_submit
+    from onestop.workflow.definitions import read_spec, shipped_spec_files
+    from onestop.workflow.services import definition_publish
+
+    DepartmentFactory(code="health", name="卫生健康委员会", name_en="Health")
+    DepartmentFactory(code="education", name="教育局", name_en="Education")
+    (path,) = [p for p in shipped_spec_files() if p.name == "greencard_service.json"]
+    definition_publish(spec=read_spec(path))
+    today = timezone.localdate()
+    for who in TALENT_PAIR:
+        holder = world.users[who]
+        card = GreenCard.objects.filter(holder=holder).first()  # issued on certification, else by the system
+        if card is None:
+            card = card_issue(holder=holder, card_class="B", valid_from=today - timedelta(days=30),
+                              valid_until=today + timedelta(days=3 * 365))
+        code = ClassEntitlement.objects.filter(card_class=card.card_class).order_by("entitlement__code").values_list(
+            "entitlement__code", flat=True).first()
+        request = entitlement_request_submit(holder=holder, entitlement_code=code)
+        world.add("greencard_request", request.pk, who)
+
+
+def _housing(world: World) -> None:
+    """A warm-station stay per talent (a station and beds set up by a housing-desk clerk, who is not a principal);
+    the talents are recent graduates from another province so the booking passes the warm-station rules."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from onestop.core.models import Department
+    from onestop.core.tests.factories import StaffFactory
+    from onestop.housing.services import bed_add, station_save, stay_book, stay_terms
+    from onestop.talents.services import household_set, profile_update
+
+    clerk = StaffFactory(department=Department.objects.get(code="housing"))
+    station = station_save(actor=clerk, code="sec-ws", name="暖心驿站", address="航空港区迎宾大道 8 号")
+    for label in ("A", "B"):
+        bed_add(actor=clerk, station=station, room="101", label=label)
+    today = timezone.localdate()
+    check_in = stay_terms().earliest_check_in
+    for who in TALENT_PAIR:
+        talent = world.users[who]
+        profile_update(actor=talent, graduation_date=today - timedelta(days=60), homes_declared=True,
+                       job_seeking=True)
+        household_set(actor=talent, hukou_type="other")
+        world.add("stay", stay_book(guest=talent, station=station, check_in=check_in, nights=1).pk, who)
+
+
+def _certification(world: World, dept_1: Any) -> None:
+    """Talent A works for employer X's enterprise, talent B for employer Y's. Each talent applies for certification
+    with a document of theirs; the employer confirms, the talent office (staff_1) reviews, the committee (a head of
+    the talent office, not a principal) grants tier D, and after publicity the certificate is issued. Each employer
+    then applies for work funding for its talent. Who sees what is the modules' own rule: the application and the
+    talent's documents and certificate — the talent, the enterprise and the reviewers holding a task on the case (the
+    employer, the talent office); the funding application — the enterprise and the talent office."""
+    from datetime import date, timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from onestop.core.choices import Role
+    from onestop.core.models import RoleAssignment
+    from onestop.core.tests.factories import StaffFactory
+    from onestop.employers.services import funding_apply
+    from onestop.policies.services import policy_load_package
+    from onestop.talents import certification as cert
+    from onestop.talents.services import document_upload, employment_add, profile_update
+    from onestop.workflow.definitions import read_spec, shipped_spec_files
+    from onestop.workflow.services import definition_publish
+
+    policy_load_package()
+    for name in ("talent_certification.json", "employer_funding.json"):
+        (path,) = [p for p in shipped_spec_files() if p.name == name]
+        definition_publish(spec=read_spec(path))
+    head = StaffFactory(department=dept_1, department__role=Role.DEPT_HEAD)
+    for who, employer in zip(TALENT_PAIR, EMPLOYER_PAIR, strict=True):
+        talent, boss = world.users[who], world.users[employer]
+        enterprise = RoleAssignment.objects.get(user=boss).enterprise
+        employment_add(actor=talent, uscc=enterprise.uscc, start_date=date(2020, 3, 2))
+        profile_update(actor=talent, education="master")
+        document = document_upload(actor=talent, kind="diploma",
+                                   upload=SimpleUploadedFile("学位证.pdf", PDF, "application/pdf"))
+        world.add("talent_document", document.pk, who, employer, "staff_1")
+        application = cert.certification_apply(actor=talent, track="standard", claimed_tier="D",
+                                               equivalent_claim=True, statement="主持国家重点研发计划项目，相当于该层次。",
+                                               document_ids=[document.pk])
+        cert.certification_decide(application=application, actor=boss, action="approve")
+        cert.certification_decide(application=application, actor=world.users["staff_1"], action="approve")
+        cert.certification_decide(application=application, actor=head, action="approve", tier="D")
+        application.refresh_from_db()
+        world.add("certification", application.pk, who, employer, "staff_1")
+        day = application.publicity_end + timedelta(days=1)
+        certificate = cert.certification_publicity_close(application=application, today=day)
+        assert certificate is not None, application.status
+        world.add("certificate", certificate.pk, who, employer, "staff_1")
+        funding = funding_apply(actor=boss, enterprise=enterprise, certificate_id=certificate.pk,
+                                statement="引进该人才主持国家重点研发计划项目。", today=day)
+        world.add("funding", funding.pk, employer, "staff_1")
 
