@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "onestop.housing",
     "onestop.onething",
     "onestop.engagement",
+    "onestop.targets",
 ]
 
 MIDDLEWARE = [

@@ -37,6 +37,8 @@ class Capability(StrEnum):
     ONETHING_APPLY = "onething.apply"
     BENEFITS_VIEW = "benefits.view"
     BENEFITS_MANAGE = "benefits.manage"
+    TARGETS_VIEW = "targets.view"
+    TARGETS_REPORT = "targets.report"
 
 
 # The three administrators (三员) hold disjoint powers: the system admin runs accounts and organisation data, the
@@ -73,6 +75,15 @@ for _role, _caps in {Role.DEPT_STAFF: {Capability.EMPLOYER_REVIEW, Capability.EN
 for _role, _caps in {Role.TALENT: {Capability.ONETHING_APPLY},
                      Role.DEPT_STAFF: {Capability.BENEFITS_VIEW},
                      Role.DEPT_HEAD: {Capability.BENEFITS_VIEW, Capability.BENEFITS_MANAGE}}.items():
+    GRANTS[_role] = GRANTS[_role] | _caps
+
+
+# Targets and the dashboard: department staff and heads see their own department's targets and enter the figures
+# those targets report; the talent office (the office of the talent work leading group) and the read-only auditor see
+# every department's (onestop/targets/selectors.py narrows the scope).
+for _role, _caps in {Role.DEPT_STAFF: {Capability.TARGETS_VIEW, Capability.TARGETS_REPORT},
+                     Role.DEPT_HEAD: {Capability.TARGETS_VIEW, Capability.TARGETS_REPORT},
+                     Role.AUDITOR: {Capability.TARGETS_VIEW}}.items():
     GRANTS[_role] = GRANTS[_role] | _caps
 
 
