@@ -80,6 +80,9 @@ class Profile:
     nulls: frozenset[str]
     signed: frozenset[str]
     floats: frozenset[str] = frozenset()  # decimal attributes kept as their float input (see prepare)
+    # (column, bit length of its maximum) for the non-negative columns among ``signed``'s candidates: an
+    # upper bound 2^bits − 1 that keeps the key stable across data of the same magnitude
+    bits: frozenset[tuple[str, int]] = frozenset()
 
 
 class _Ctx:
@@ -117,6 +120,16 @@ class _Ctx:
     def attr_nonneg(self, name: str) -> bool:
         p = self.profile
         return p is not None and name not in p.signed and name not in p.nulls
+
+    def attr_max(self, name: str) -> int | None:
+        """An upper bound of a non-negative column's values on data of this profile (``None``: unknown)."""
+        p = self.profile
+        if p is None:
+            return None
+        for n, bits in p.bits:
+            if n == name:
+                return int(2**bits - 1)
+        return None
 
 
 # --------------------------------------------------------------------------------------------- values
@@ -301,7 +314,7 @@ def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> tuple[pl.Exp
     ``f`` is monotone, so the clamp is a threshold on the column found once in Python (exact integers),
     e.g. ``min(round(income × 2.35%), 650 元)`` → ``when(income >= 2765958).then(65000).otherwise(f)``.
 
-    Returns ``(expression, narrow)``; ``narrow`` (only with ``narrow_ok``) means Int32 values, which the
+    Returns ``(expression, narrow)``; ``narrow`` (only with ``narrow_ok``) means UInt32 values, which the
     caller widens once at the end."""
     consts = [a for a in node.args if is_constant(a)]
     var = [a for a in node.args if not is_constant(a)]
@@ -325,13 +338,18 @@ def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> tuple[pl.Exp
         t = _first_reaching(k, post, bound)  # f(x) >= cap  <=>  x >= t
         name = xs[0].name
         x = pl.col(name)
-        if k > 0 and 2 * k * t + post < 2**31 and post > 1 and not ctx.raw_float(xs[0]):
-            # below the threshold the product fits 32 bits: half the memory traffic and a cheaper division
-            # (values at or above the threshold may not fit: they become null in the narrowing and are never
-            # selected, the threshold test reads the original column)
-            x32 = ctx.temp(f"i32.{name}", x.cast(pl.Int32, strict=False))
-            below32 = (x32 * (2 * k) + post) // (2 * post)
-            clamped = pl.when(x >= t).then(pl.lit(bound, dtype=pl.Int32)).otherwise(below32)
+        # half up for x >= 0: floor((2xk + post) / 2post), or floor((xk + post/2) / post) for an even post
+        mul, add, div = (k, post // 2, post) if post % 2 == 0 else (2 * k, post, 2 * post)
+        xmax = ctx.attr_max(name)
+        top = t - 1 if xmax is None else min(t - 1, xmax)  # the largest x below the threshold
+        if k > 0 and post > 1 and mul * top + add < 2**32 and 0 <= bound < 2**32 and not ctx.raw_float(xs[0]):
+            # below the threshold the product fits 32 unsigned bits (x >= 0 here): half the memory traffic
+            # and a much cheaper division than in 64 bits. Values at or above the threshold may not fit: they
+            # become null (or wrap) in the narrow branch, which is never selected for them — the threshold
+            # test reads the original column.
+            x32 = ctx.temp(f"u32.{name}", x.cast(pl.UInt32, strict=False))
+            below32 = (x32 * mul + add) // div
+            clamped = pl.when(x >= t).then(pl.lit(bound, dtype=pl.UInt32)).otherwise(below32)
             return (clamped, True) if narrow_ok else (clamped.cast(I64), False)
         return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False
     t = _first_reaching(k, post, bound + 1)  # f(x) <= floor  <=>  x < t
@@ -973,14 +991,21 @@ class BatchPlan:
         nulls = frozenset(n for n in self.columns if n in prepared.columns and prepared[n].null_count())
         signed: set[str] = set()
         cols = [n for n in self.sign_columns if n in prepared.columns and n not in nulls]
+        bits: set[tuple[str, int]] = set()
         if cols and prepared.height:
-            mins = prepared.select([pl.col(n).min() for n in cols]).row(0)
-            signed = {n for n, m in zip(cols, mins, strict=True) if m is None or m < 0}
+            for n in cols:
+                s = prepared[n]
+                lo: Any = s.min()  # numeric columns only (sign_columns)
+                if lo is None or lo < 0:
+                    signed.add(n)
+                elif s.dtype.is_integer():
+                    hi: Any = s.max()
+                    bits.add((n, int(hi).bit_length()))
         floats = frozenset(
             n for n, vt in self.columns.items()
             if vt.kind == "decimal" and n in prepared.columns and prepared.schema[n].is_float()
         )  # fmt: skip
-        return Profile(nulls, frozenset(signed), floats)
+        return Profile(nulls, frozenset(signed), floats, frozenset(bits))
 
     # ---- evaluate
     def stages(
@@ -1072,7 +1097,7 @@ class BatchPlan:
             outputs.append(e.alias(prefix + col_name(r.id, "eligible")))
             amount = pl.col(t("a", r.id)) if r.id in in_group else x.amount
             if x.amount32:
-                out = pl.when(e).then(amount).otherwise(pl.lit(0, dtype=pl.Int32)).cast(I64)
+                out = pl.when(e).then(amount).otherwise(pl.lit(0, dtype=pl.UInt32)).cast(I64)
             else:
                 out = pl.when(e).then(amount).otherwise(zero)
             outputs.append(out.alias(prefix + col_name(r.id, "amount")))

@@ -203,3 +203,45 @@ def test_float_threshold_is_the_exact_boundary(k: int, scale: int) -> None:
     assert t is not None and t != -math.inf
     assert float_to_scaled(t, scale) >= k
     assert float_to_scaled(math.nextafter(t, -math.inf), scale) < k
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    xs=st.lists(
+        st.one_of(
+            st.integers(0, 2**34),
+            st.integers(0, 5_000_000),
+            st.sampled_from([0, 1, 2**31 - 1, 2**31, 2**32 - 1, 2**32, 2**32 + 1, 2**40]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    rate=st.integers(1, 99_999),
+    scale=st.sampled_from([2, 3, 4, 5]),
+    cap=st.one_of(st.integers(0, 10**8), st.sampled_from([0, 1, 2**31, 2**32 - 1, 2**32, 2**33])),
+    op=st.sampled_from(["min", "max"]),
+)
+def test_clamped_product_is_exact(xs: list[int], rate: int, scale: int, cap: int, op: str) -> None:
+    """``min/max(round(x × rate), cap)`` on non-negative data: the threshold fold and its narrow (32-bit)
+    evaluation below the threshold — chosen from the data's magnitude — agree with the interpreter,
+    including values that do not fit 32 bits."""
+    rate_text = f"{rate // 10**scale}.{rate % 10**scale:0{scale}d}"
+    rs = RuleSet.from_dict(
+        {
+            "id": "t",
+            "version": "1",
+            "attributes": {"x": {"type": "money"}},
+            "parameters": {
+                "rate": {
+                    "type": "decimal",
+                    "scale": scale,
+                    "values": [{"from": "2024-01-01", "value": rate_text}],
+                },
+                "cap": {"type": "money", "values": [{"from": "2024-01-01", "value": cap}]},
+            },
+            "rules": [
+                {"id": "r", "amount": {op: [{"mul": [{"attr": "x"}, {"param": "rate"}]}, {"param": "cap"}]}}
+            ],
+        }
+    )
+    assert_agree(Engine(rs), [{"x": x} for x in xs], {"x": pl.Int64}, dt.date(2024, 8, 1))
