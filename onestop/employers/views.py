@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -278,9 +279,9 @@ def funding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- 区聘企用 ---------------------------------------------------------------------------------------------------------
 
+@login_required
 def placements(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        raise Http404
+    """Scoped per user (placement staff, the host enterprise, the talent); anonymous visitors sign in first."""
     user = _user(request)
     staff = services.in_department(user, *services.PLACEMENT_DEPARTMENTS)
     form = forms.PlacementForm(request.POST or None) if staff else None

@@ -9,6 +9,7 @@ from typing import Any
 
 import segno
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -314,7 +315,9 @@ def visit_home(request: HttpRequest) -> HttpResponse:
         "plans": selectors.visit_plans_for(user=user)[:50], "visits": selectors.visits_for(user=user)[:50]})
 
 
+@login_required
 def problem_list(request: HttpRequest) -> HttpResponse:
+    """Scoped per user (owner department, the enterprise, the assigned official); anonymous visitors sign in first."""
     user = _user(request)
     status = request.GET.get("status", "")
     page = Paginator(selectors.problems_for(user=user, status=status), 30).get_page(request.GET.get("page"))

@@ -68,7 +68,9 @@ class UnitForm(ServiceForm):
     layout = forms.ChoiceField(label=_("户型"), choices=Layout.choices)
     monthly_rent = forms.DecimalField(label=_("月租金（元）"), max_digits=9, decimal_places=2, min_value=0)
     discount_percent = forms.IntegerField(label=_("租金优惠（%）"), min_value=0, max_value=100, initial=0)
-    status = forms.ChoiceField(label=_("状态"), choices=UnitStatus.choices)
+    status = forms.ChoiceField(label=_("状态"), choices=[(v, label) for v, label in UnitStatus.choices
+                                                      if v in (UnitStatus.VACANT, UnitStatus.MAINTENANCE)],
+                               help_text=_("已预留、已入住由配租、租赁和人才住房分配自动维护。"))
 
     def __init__(self, *args: Any, projects: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

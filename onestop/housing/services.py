@@ -115,23 +115,61 @@ def _unit_errors(errors: FieldErrors, *, floor: Any, area_m2: Any, layout: str, 
         errors.add("discount_percent", prefix + _("租金优惠：应为 0 至 100 的整数。"))
 
 
+MANUAL_UNIT_STATES = (UnitStatus.VACANT, UnitStatus.MAINTENANCE)
+"""The states staff set by hand; 已预留/已入住 follow offers, leases and gifted housing."""
+
+
 def unit_save(*, actor: User, project: Project, building: str, number: str, floor: int, area_m2: Decimal,
               layout: str, monthly_rent_fen: int, discount_percent: int, status: str = UnitStatus.VACANT) -> Unit:
-    """Create or update a unit (by project, building and number)."""
+    """Create or update a unit (by project, building and number) from the inventory page.
+
+    The status follows the same rule as on the unit's own page (``unit_update``): a new unit starts 空闲 or 维修中, and
+    an existing unit changes only between 空闲 and 维修中 by hand — 已预留/已入住 follow offers, leases and gifted
+    housing. An existing unit in a round that is not finished keeps its layout and area and cannot go into
+    maintenance. The update is conditional on the status read, so an offer reserving the unit meanwhile wins."""
     _require_staff(actor, action="housing.unit.save")
+    building, number = building.strip(), number.strip()
     errors = FieldErrors()
-    if not building.strip():
+    if not building:
         errors.add("building", _("楼栋：请填写。"))
-    if not number.strip():
+    if not number:
         errors.add("number", _("房号：请填写。"))
     _unit_errors(errors, floor=floor, area_m2=area_m2, layout=layout, monthly_rent_fen=monthly_rent_fen,
                  discount_percent=discount_percent, status=status)
+    existing = (Unit.objects.filter(building__project=project, building__name=building, number=number).first()
+                if building and number else None)
+    if status in UnitStatus.values:
+        if existing is None and status not in MANUAL_UNIT_STATES:
+            errors.add("status", _("状态：新房源只能登记为空闲或维修中；已预留、已入住由配租、租赁和人才住房分配自动维护。"))
+        elif existing is not None and status != existing.status and (
+                existing.status not in MANUAL_UNIT_STATES or status not in MANUAL_UNIT_STATES):
+            errors.add("status", _("状态：已预留、已入住由配租、租赁和人才住房分配自动维护，只能在空闲与维修中之间手工切换。"))
+    if existing is not None:
+        in_round = (RoundUnit.objects.filter(unit=existing).exclude(round__status=RoundStatus.FINISHED)
+                    .values_list("round__code", flat=True).first())
+        if in_round is not None:
+            if layout != existing.layout:
+                errors.add("layout", _("户型：该房源在未结束的批次 %(r)s 中，户型已或将公示，不能修改。") % {"r": in_round})
+            if isinstance(area_m2, Decimal) and area_m2 != existing.area_m2:
+                errors.add("area_m2", _("建筑面积：该房源在未结束的批次 %(r)s 中，面积已或将公示，不能修改。") % {
+                    "r": in_round})
+            if status == UnitStatus.MAINTENANCE and existing.status != UnitStatus.MAINTENANCE:
+                errors.add("status", _("状态：该房源在未结束的批次 %(r)s 中，不能设为维修中。") % {"r": in_round})
     errors.raise_if_any()
+    fields: dict[str, Any] = {"floor": floor, "area_m2": area_m2, "layout": layout,
+                              "monthly_rent_fen": monthly_rent_fen, "discount_percent": discount_percent,
+                              "status": status}
     with transaction.atomic():
-        unit = _unit_upsert(project=project, building=building.strip(), number=number.strip(), floor=floor,
-                            area_m2=area_m2, layout=layout, monthly_rent_fen=monthly_rent_fen,
-                            discount_percent=discount_percent, status=status)
-        audit_record(action="housing.unit.save", actor=actor, obj=unit,
+        if existing is None:
+            unit = _unit_upsert(project=project, building=building, number=number, **fields)
+            before = None
+        else:
+            before = {"area_m2": str(existing.area_m2), "layout": existing.layout, "rent": existing.monthly_rent_fen,
+                      "discount": existing.discount_percent, "status": existing.status}
+            _transition(Unit, existing.pk, sources=(existing.status,), **fields)
+            unit = existing
+            unit.refresh_from_db()
+        audit_record(action="housing.unit.save", actor=actor, obj=unit, before=before,
                      after={"area_m2": str(area_m2), "layout": layout, "rent": monthly_rent_fen,
                             "discount": discount_percent, "status": status})
     return unit
@@ -174,10 +212,6 @@ def bed_add(*, actor: User, station: WarmStation, room: str, label: str) -> Bed:
             raise Conflict(_("该床位已存在。"), field_errors={"label": [_("床位：该房间已有同名床位。")]})
         audit_record(action="housing.bed.add", actor=actor, obj=bed)
     return bed
-
-
-MANUAL_UNIT_STATES = (UnitStatus.VACANT, UnitStatus.MAINTENANCE)
-"""The states staff set by hand; 已预留/已入住 follow offers, leases and gifted housing."""
 
 
 def unit_update(*, actor: User, unit: Unit, area_m2: Decimal, layout: str, monthly_rent_fen: int,

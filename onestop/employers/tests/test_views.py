@@ -150,3 +150,10 @@ def test_nomination_is_for_own_talents_and_reuses_the_registry_service(org, logi
     # The registry's certification_apply answers; its Chinese error is shown (the talent has no documents yet).
     assert "证明材料：" in response.content.decode()
     assert not profile.certifications.exists()
+
+
+def test_the_placement_list_sends_an_anonymous_visitor_to_sign_in(client):
+    for method in ("get", "post"):
+        response = getattr(client, method)("/employer/placements/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/account/login/?next=/employer/placements/")

@@ -118,3 +118,10 @@ def test_event_service_refuses_a_talent_from_another_department_staff(zone):
     else:  # pragma: no cover
         raise AssertionError("another department published the event")
     assert visits.FIRST_REPLY_WORKING_DAYS == 7
+
+
+def test_the_problem_ledger_sends_an_anonymous_visitor_to_sign_in(db, client):
+    for method in ("get", "post"):
+        response = getattr(client, method)("/engagement/problems/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/account/login/?next=/engagement/problems/")

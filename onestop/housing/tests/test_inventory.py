@@ -73,6 +73,68 @@ def test_the_unit_row_is_updated_only_from_the_status_shown(desk):
     assert unit.status == UnitStatus.RESERVED
 
 
+def _save(desk, unit, **changes):
+    """``unit_save`` (the inventory page's unit form) for an existing unit, with its current values by default."""
+    values = {"building": unit.building.name, "number": unit.number, "floor": unit.floor, "area_m2": unit.area_m2,
+              "layout": unit.layout, "monthly_rent_fen": unit.monthly_rent_fen,
+              "discount_percent": unit.discount_percent, "status": unit.status, **changes}
+    return services.unit_save(actor=desk, project=unit.building.project, **values)
+
+
+def test_inventory_form_registers_a_new_unit_only_as_vacant_or_under_maintenance(desk):
+    project = make_units(1)[0].building.project
+    new = {"project": project, "building": "2号楼", "floor": 3, "area_m2": Decimal("50"), "layout": Layout.ONE_BED,
+           "monthly_rent_fen": 150000, "discount_percent": 40}
+    for status in (UnitStatus.RESERVED, UnitStatus.OCCUPIED):
+        with pytest.raises(ValidationFailed) as refused:
+            services.unit_save(actor=desk, number="0301", status=status, **new)
+        assert refused.value.field_errors["status"][0].startswith("状态：新房源只能登记为空闲或维修中")
+    assert not Unit.objects.filter(number="0301").exists()
+    assert services.unit_save(actor=desk, number="0302", status=UnitStatus.MAINTENANCE, **new).status == "maintenance"
+
+
+def test_inventory_form_changes_an_existing_units_status_only_between_vacant_and_maintenance(desk):
+    unit = make_units(1)[0]
+    with pytest.raises(ValidationFailed) as refused:
+        _save(desk, unit, status=UnitStatus.OCCUPIED, monthly_rent_fen=1)
+    assert refused.value.field_errors["status"][0].startswith("状态：")
+    unit.refresh_from_db()
+    assert (unit.status, unit.monthly_rent_fen) == (UnitStatus.VACANT, 180000)  # nothing half-saved
+    assert _save(desk, unit, status=UnitStatus.MAINTENANCE).status == UnitStatus.MAINTENANCE
+    assert _save(desk, unit, status=UnitStatus.VACANT).status == UnitStatus.VACANT
+    Unit.objects.filter(pk=unit.pk).update(status=UnitStatus.RESERVED)  # an offer reserved it
+    unit.refresh_from_db()
+    for status in (UnitStatus.VACANT, UnitStatus.MAINTENANCE, UnitStatus.OCCUPIED):
+        with pytest.raises(ValidationFailed):
+            _save(desk, unit, status=status)
+    assert _save(desk, unit, monthly_rent_fen=170000).status == UnitStatus.RESERVED  # rent may change, status kept
+    event = AuditEvent.objects.filter(action="housing.unit.save").latest("pk")
+    assert event.before["status"] == event.after["status"] == UnitStatus.RESERVED
+
+
+def test_inventory_form_keeps_layout_area_and_service_of_a_unit_in_an_unfinished_round(desk):
+    unit = make_units(1)[0]
+    open_round(desk, [unit])
+    with pytest.raises(ValidationFailed) as refused:
+        _save(desk, unit, layout=Layout.STUDIO, area_m2=Decimal("30"), status=UnitStatus.MAINTENANCE)
+    assert set(refused.value.field_errors) == {"layout", "area_m2", "status"}
+
+
+def test_inventory_page_refuses_a_unit_status_set_by_hand(desk, login):
+    unit = make_units(1)[0]
+    client = login(desk, otp=True)
+    form = {"action": "unit", "u-project": unit.building.project.code, "u-building": unit.building.name,
+            "u-number": unit.number, "u-floor": 1, "u-area_m2": "45.00", "u-layout": "one_bed",
+            "u-monthly_rent": "1800.00", "u-discount_percent": 50}
+    response = client.post("/housing/desk/inventory/", {**form, "u-status": "occupied"})
+    assert response.status_code == 422 and "状态" in response.content.decode()
+    unit.refresh_from_db()
+    assert unit.status == UnitStatus.VACANT
+    assert client.post("/housing/desk/inventory/", {**form, "u-status": "maintenance"}).status_code == 302
+    unit.refresh_from_db()
+    assert unit.status == UnitStatus.MAINTENANCE
+
+
 def test_a_bed_out_of_service_cannot_be_booked_until_it_is_back(desk):
     station = make_station(beds=1)
     bed = Bed.objects.get(room__station=station)
