@@ -47,6 +47,7 @@ class Rule:
     cross: str = "404"
     missing: str = "404"
     odd: dict[str, str] = field(default_factory=dict)  # principal -> outcome, where one differs from the rule
+    data: dict[str, Any] = field(default_factory=dict)  # a body for the write (form, or JSON for the API), so the check behind it is reached
 
     def expect(self, principal: str, owners: frozenset[str] | None, *, cross: bool) -> str:
         """``owners``: None when the URL names no object, empty for a key that does not exist."""
@@ -101,26 +102,27 @@ URLS: dict[str, Rule] = {
     "policies:detail": R(EVERYONE, obj="policy", shared=True, anon="404"),
     "policies:employer_calculator_index": R(NOBODY, odd={"employer_x": "redirect", "employer_y": "redirect"}),  # to own
     "policies:employer_calculator": R(EMPLOYERS, obj="enterprise", only_owners=True),
-    "policies:policy_meta_edit": R(STAFF, obj="policy", post=R(STAFF)),
+    "policies:policy_meta_edit": R(STAFF, obj="policy", only_owners=True, post=R(STAFF, only_owners=True)),
     "policies:manage_list": R(STAFF),
-    "policies:version_start": W(STAFF),
-    "policies:version_edit": R(STAFF, obj="policy_version"),
-    "policies:version_validate": W(STAFF),
-    "policies:version_sandbox": W(STAFF),
-    "policies:version_try_on": W(STAFF),
-    "policies:version_submit": W(STAFF),
-    "policies:version_publish": W(STAFF),
-    "policies:version_return": W(STAFF),
+    "policies:version_start": W(STAFF, obj="policy", only_owners=True),
+    "policies:version_edit": R(STAFF, obj="policy_version", only_owners=True),
+    "policies:version_validate": W(STAFF, obj="policy_version", only_owners=True),
+    "policies:version_sandbox": W(STAFF, obj="policy_version", only_owners=True),
+    "policies:version_try_on": W(STAFF, obj="policy_version", only_owners=True),
+    "policies:version_submit": W(STAFF, obj="policy_version", only_owners=True),
+    "policies:version_publish": W(STAFF, obj="policy_version", only_owners=True),
+    "policies:version_return": W(STAFF, obj="policy_version", only_owners=True),
     "talents:profile": R(TALENTS, post=R(TALENTS)),
-    "talents:record_delete": W(TALENTS),
+    "talents:record_delete": W(TALENTS, obj="education_record", only_owners=True, kw={"kind": "education"}),
     "talents:document_download": R(TALENTS | EMPLOYERS | STAFF, obj="talent_document", only_owners=True, anon="404"),  # reviewers with a task: the employer, the office
     "talents:certification_mine": R(TALENTS),
     "talents:certification_apply": R(TALENTS, post=R(TALENTS)),
     "talents:certification_employer": R(EMPLOYERS),
     "talents:certification_review": R(STAFF),
     "talents:certification_detail": R(TALENTS | EMPLOYERS | STAFF, obj="certification", only_owners=True, anon="404"),
-    "talents:objection_resolve": W(STAFF),
-    "talents:certificate_revoke": W(STAFF),
+    "talents:objection_resolve": W(STAFF, obj="objection", only_owners=True,
+                                   data={"upheld": "0", "resolution": "经核实，异议不成立。"}),
+    "talents:certificate_revoke": W(STAFF, obj="certificate", only_owners=True, data={"reason": "证书信息有误"}),
     "talents:certificate_pdf": R(TALENTS | EMPLOYERS | STAFF, obj="certificate", only_owners=True, anon="404"),
     "talents:children_search": R(NOBODY),  # departments serving children (education, health) only; refusals audited
     "talents:children": R(NOBODY, kw={"number": "RC0000001"}, post=R(NOBODY)),
@@ -141,25 +143,25 @@ URLS: dict[str, Rule] = {
     "onething:detail": R(TALENTS, obj="onething_application", only_owners=True),
     "onething:progress": R(TALENTS, obj="onething_application", only_owners=True,
                            odd={"talent_a": "404", "talent_b": "404"}),  # a draft has no progress: 404 even to its owner
-    "onething:select_matters": W(TALENTS),
-    "onething:attach_document": W(TALENTS),
-    "onething:submit": W(TALENTS),
-    "onething:withdraw": W(TALENTS),
-    "onething:matter_withdraw": W(TALENTS),
-    "onething:matter_info": W(TALENTS),
+    "onething:select_matters": W(TALENTS, obj="onething_application", only_owners=True),
+    "onething:attach_document": W(TALENTS, obj="onething_application", only_owners=True),
+    "onething:submit": W(TALENTS, obj="onething_application", only_owners=True),
+    "onething:withdraw": W(TALENTS, obj="onething_application", only_owners=True),
+    "onething:matter_withdraw": W(TALENTS, obj="application_matter", only_owners=True),
+    "onething:matter_info": W(TALENTS, obj="application_matter", only_owners=True),
     "onething:benefits": R(TALENTS),
-    "onething:offer_decide": W(TALENTS),
+    "onething:offer_decide": W(TALENTS, obj="benefit_offer", only_owners=True, kw={"action": "accept"}),
     "onething:runs": R(STAFF, post=R(NOBODY)),  # department heads start runs (BENEFITS_MANAGE)
     "onething:run": R(STAFF, obj="matching_run"),
     "onething:run_progress": R(STAFF, obj="matching_run"),
-    "onething:policy_mode": R(NOBODY, post=R(NOBODY)),  # department heads only (BENEFITS_MANAGE)
+    "onething:policy_mode": R(NOBODY, obj="policy", post=R(NOBODY)),  # department heads only (BENEFITS_MANAGE)
     "housing:home": R(TALENTS),
     "housing:stay_new": R(TALENTS, post=R(TALENTS)),
     "housing:stay_detail": R(TALENTS, obj="stay", only_owners=True),
-    "housing:stay_cancel": W(TALENTS),
+    "housing:stay_cancel": W(TALENTS, obj="stay", only_owners=True),
     "housing:round_list": R(EVERYONE),
     "housing:round_detail": R(EVERYONE, obj="round", shared=True, anon="404"),
-    "housing:round_file": R(EVERYONE, obj="round", shared=True, anon="404", kw={"name": "results.csv"}),
+    "housing:round_file": R(EVERYONE, obj="round", shared=True, anon="404", kw={"name": "result.json"}),
     "housing:offer_detail": R(TALENTS, obj="housing_offer", only_owners=True),
     "housing:lease_detail": R(TALENTS, obj="lease", only_owners=True, anon="404"),
     "housing:desk": R(NOBODY, post=R(NOBODY)),  # the housing department's desk; staff_1/staff_2 are not in it
@@ -177,21 +179,22 @@ URLS: dict[str, Rule] = {
     "employers:licence_upload": W(EMPLOYERS),
     "employers:licence_download": R(EMPLOYERS | STAFF, obj="licence", only_owners=True, anon="404"),
     "employers:hr": R(EMPLOYERS, post=R(EMPLOYERS)),
-    "employers:hr_revoke": W(EMPLOYERS),
-    "employers:invitation_accept": R(SIGNED_IN, obj="invitation", anon="404", kw={"token": "not-a-token"}),
+    "employers:hr_revoke": W(EMPLOYERS, obj="hr_invitation", only_owners=True),
+    "employers:invitation_accept": R(EVERYONE, obj="invitation", shared=True),  # whoever holds the link's token
     "employers:employments": R(EMPLOYERS, post=R(EMPLOYERS)),
-    "employers:employment_decide": W(EMPLOYERS, obj="employment", only_owners=True, missing="redirect"),  # back with a message
+    "employers:employment_decide": W(EMPLOYERS, obj="employment", only_owners=True,
+                                     data={"decision": "confirm", "reason": ""}),
     "employers:talents": R(EMPLOYERS, post=R(EMPLOYERS)),
-    "employers:nominate": R(EMPLOYERS, obj="talent_profile", post=R(EMPLOYERS)),
+    "employers:nominate": R(EMPLOYERS, obj="talent_profile", only_owners=True, post=R(EMPLOYERS, only_owners=True)),
     "employers:jobs": R(EMPLOYERS, post=R(EMPLOYERS)),
-    "employers:job_status": W(EMPLOYERS),
+    "employers:job_status": W(EMPLOYERS, obj="job", only_owners=True, data={"status": "closed"}),
     "employers:job_search": R(EVERYONE, post=R(EVERYONE)),
     "employers:job_detail": R(EVERYONE, obj="job", shared=True, anon="404"),
     "employers:funding": R(EMPLOYERS, post=R(EMPLOYERS)),
     "employers:funding_office": R(STAFF, post=R(STAFF)),
     "employers:funding_detail": R(EMPLOYERS | STAFF, obj="funding", only_owners=True, anon="404"),
-    "employers:placements": R(SIGNED_IN, anon="404", post=R(SIGNED_IN, anon="404")),  # scoped list; only placement staff may register
-    "employers:placement_detail": R(EMPLOYERS | STAFF, obj="placement", only_owners=True, anon="404"),
+    "employers:placements": R(SIGNED_IN, post=R(SIGNED_IN)),  # scoped list; only placement staff may register
+    "employers:placement_detail": R(TALENTS | EMPLOYERS | STAFF, obj="placement", only_owners=True, anon="404"),
     "employers:review_list": R(STAFF, post=R(STAFF)),
     "employers:review_detail": R(STAFF, obj="enterprise_review", only_owners=True),
     "engagement:event_list": R(EVERYONE),
@@ -208,8 +211,20 @@ URLS: dict[str, Rule] = {
     "engagement:contract_detail": R(TALENTS | EMPLOYERS | STAFF, obj="contract", only_owners=True, anon="404"),
     "engagement:visit_home": R(STAFF, post=R(STAFF)),
     "engagement:visit_report": R(STAFF, post=R(STAFF)),
-    "engagement:problems": R(SIGNED_IN, anon="404", post=R(SIGNED_IN, anon="404")),  # scoped list
+    "engagement:problems": R(SIGNED_IN, post=R(SIGNED_IN)),  # scoped list
     "engagement:problem_detail": R(EMPLOYERS | STAFF, obj="problem", only_owners=True, anon="404"),
+    "targets:dashboard": R(STAFF | AUDITOR),  # departments see their own targets; the talent office and the auditor all
+    "targets:screen": R(STAFF | AUDITOR),
+    "targets:screen_panel": R(STAFF | AUDITOR),
+    "targets:export": R(STAFF | AUDITOR),
+    "targets:refresh": W(STAFF | AUDITOR),
+    "targets:detail": R(STAFF | AUDITOR, obj="target", post=R(STAFF, obj="target")),  # only the owner department enters figures
+    "targets:records": R(STAFF | AUDITOR, obj="target"),
+    "targets:evidence": R(STAFF | AUDITOR, obj="reported_figure"),
+    "targets:revise": W(STAFF, obj="reported_figure", get405=STAFF),
+    "targets:reports": R(STAFF | AUDITOR, post=R(STAFF | AUDITOR)),
+    "targets:report_detail": R(STAFF | AUDITOR, obj="monthly_report"),
+    "targets:report_download": R(STAFF | AUDITOR, obj="monthly_report"),
     "greencard_public:jwks": R(EVERYONE),
     "greencard_public:revocations": R(EVERYONE),
     "greencard_public:revocations_signed": R(EVERYONE),
@@ -254,7 +269,7 @@ API: dict[str, Rule] = {
     "GET /api/v1/housing/leases": R(TALENTS),
     "GET /api/v1/housing/offers": R(TALENTS),
     "GET /api/v1/housing/rounds": R(EVERYONE),
-    "GET /api/v1/housing/rounds/{code}/files/{name}": R(EVERYONE, obj="round", shared=True, anon="404", kw={"name": "results.csv"}),
+    "GET /api/v1/housing/rounds/{code}/files/{name}": R(EVERYONE, obj="round", shared=True, anon="404", kw={"name": "result.json"}),
     "GET /api/v1/housing/rounds/{code}/results": R(EVERYONE, obj="round", shared=True, anon="404"),
     "GET /api/v1/housing/stations": R(TALENTS),
     "GET /api/v1/housing/stays": R(TALENTS),
@@ -272,17 +287,21 @@ API: dict[str, Rule] = {
     "GET /api/v1/talents/certifications": R(SIGNED_IN),
     "GET /api/v1/talents/certifications/{pk}": R(TALENTS | EMPLOYERS | STAFF, obj="certification", only_owners=True),
     "GET /api/v1/talents/me/facts": R(TALENTS),
+    "GET /api/v1/targets/dashboard": R(STAFF | AUDITOR),
+    "GET /api/v1/targets/{target_id}": R(STAFF | AUDITOR, obj="target"),
+    "GET /api/v1/targets/{target_id}/records": R(STAFF | AUDITOR, obj="target"),
     "GET /api/v1/workflow/cases": R(SIGNED_IN),
     "GET /api/v1/workflow/cases/{case_id}/timeline": R(TALENTS | STAFF, obj="case", only_owners=True),
     "GET /api/v1/workflow/tasks": R(SIGNED_IN),
     "GET /api/v1/workflow/tasks/{task_id}": R(STAFF | EMPLOYERS, obj="task", only_owners=True),
     "POST /api/v1/accounts/register/talent": R(NOBODY, deny="422", anon="422"),  # the minimal body is not a valid registration
-    "POST /api/v1/employers/employments/{employment_id}/decision": R(EMPLOYERS, obj="employment", only_owners=True, deny="422", missing="422"),  # body checked first
+    "POST /api/v1/employers/employments/{employment_id}/decision": R(EMPLOYERS, obj="employment", only_owners=True,
+                                                                     data={"confirm": True}),
     "POST /api/v1/employers/funding": R(EMPLOYERS),
     "POST /api/v1/employers/funding/{application_id}/payments": R(STAFF, obj="funding"),
     "POST /api/v1/employers/jobs": R(EMPLOYERS),
     "POST /api/v1/engagement/checkin": R(STAFF),
-    "POST /api/v1/engagement/events/{event_id}/registrations": R(TALENTS, obj="event", shared=True),
+    "POST /api/v1/engagement/events/{event_id}/registrations": R(TALENTS | EMPLOYERS, obj="event", shared=True),  # employers for their enterprise
     "POST /api/v1/engagement/needs": R(EMPLOYERS),
     "POST /api/v1/engagement/needs/{need_id}/applications": R(TALENTS, obj="need", shared=True, deny="422", missing="422"),  # body checked first
     "POST /api/v1/engagement/problems/{problem_id}/confirm": R(EMPLOYERS, obj="problem", only_owners=True),
@@ -315,6 +334,8 @@ API: dict[str, Rule] = {
     "POST /api/v1/talents/certifications": R(NOBODY, deny="422"),  # the minimal body is refused by validation for everyone
     "POST /api/v1/talents/certifications/{pk}/decision": R(NOBODY, obj="certification", deny="422", cross="422"),  # body checked first
     "POST /api/v1/talents/imports/{kind}": R(STAFF),
+    "POST /api/v1/targets/refresh": R(STAFF | AUDITOR),
+    "POST /api/v1/targets/{target_id}/reported": R(STAFF, obj="target"),  # only the owner department's staff
     "POST /api/v1/workflow/cases/{case_id}/info": R(TALENTS, obj="case", only_owners=True),
     "POST /api/v1/workflow/service-requests": R(TALENTS, deny="403"),
     "POST /api/v1/workflow/tasks/{task_id}/actions": R(STAFF | EMPLOYERS, obj="task", only_owners=True),

@@ -20,6 +20,7 @@ TICKS: list[tuple[str, str]] = [
     ("greencard_tick", "green card expiry"),
     ("housing_tick", "warm-station decisions, no-shows, offer deadlines"),
     ("engagement_tick", "overdue first replies of the enterprise problem ledger"),
+    ("targets_tick", "recompute the targets dashboard's cached figures (enqueued for the task worker)"),
 ]
 
 
