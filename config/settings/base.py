@@ -190,6 +190,10 @@ OTP_TOTP_ISSUER = "OneStop 人才一站式"
 # ONESTOP_FIELD_KEYS: "keyid:base64-32-bytes,keyid2:..." ; the first key encrypts, every key decrypts.
 ONESTOP_FIELD_KEYS = env("ONESTOP_FIELD_KEYS", "dev1:ZGV2LWZpZWxkLWtleS0wMDAwMDAwMDAwMDAwMDAwMDA=")
 ONESTOP_BLIND_INDEX_KEY = env("ONESTOP_BLIND_INDEX_KEY", "ZGV2LWJsaW5kLWluZGV4LWtleS0wMDAwMDAwMDAwMDA=")
+# Retention periods in days per record kind, overriding the defaults each app registers (onestop/core/retention.py;
+# `manage.py retention --dry-run` lists them). E.g. ONESTOP_RETENTION_DAYS="greencards.verification=730,core.notification=180"
+ONESTOP_RETENTION_DAYS = {k.strip(): int(v) for k, _sep, v in (
+    item.partition("=") for item in env_list("ONESTOP_RETENTION_DAYS")) if k.strip() and v.strip().isdigit()}
 
 # --- Talent green card (see docs/greencard.md) -------------------------------------------------------------------
 # ONESTOP_GREENCARD_KEYS seals the Ed25519 signing keys at rest: "kekid:base64-32-bytes,..." (first seals, all open).

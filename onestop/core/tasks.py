@@ -45,3 +45,14 @@ def deliver_notification(notification_id: int) -> dict[str, int]:
                 status="failed", attempts=delivery.attempts + 1, last_error=str(exc)[:300])
             failed += 1
     return {"sent": sent, "failed": failed}
+
+
+@task()
+def retention_task() -> dict[str, int]:
+    """The daily retention run (onestop/core/retention.py), enqueued by ``platform_tick``. Checks again that no run
+    is recorded today, so a slow worker and two ticks never make two runs."""
+    from .retention import retention_due, retention_run
+
+    if not retention_due():
+        return {}
+    return retention_run().counts

@@ -13,7 +13,8 @@ def test_platform_tick_runs_every_job(capsys):
     call_command("platform_tick", verbosity=1)
 
     out = capsys.readouterr().out
-    for name in ("workflow_tick", "certification_tick", "greencard_tick", "housing_tick", "engagement_tick"):
+    for name in ("workflow_tick", "certification_tick", "greencard_tick", "housing_tick", "engagement_tick",
+                 "retention"):
         assert f"{name}: ok" in out
 
 
@@ -22,10 +23,10 @@ def test_a_failing_job_is_reported_and_the_others_still_run(monkeypatch, capsys)
 
     real = platform_tick.call_command
 
-    def flaky(name, **kwargs):
+    def flaky(name, *args, **kwargs):
         if name == "greencard_tick":
             raise RuntimeError("boom")
-        return real(name, **kwargs)
+        return real(name, *args, **kwargs)
 
     monkeypatch.setattr(platform_tick, "call_command", flaky)
 

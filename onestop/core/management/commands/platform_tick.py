@@ -21,7 +21,9 @@ TICKS: list[tuple[str, str]] = [
     ("housing_tick", "warm-station decisions, no-shows, offer deadlines"),
     ("engagement_tick", "overdue first replies of the enterprise problem ledger"),
     ("targets_tick", "recompute the targets dashboard's cached figures (enqueued for the task worker)"),
+    ("retention", "PIPL retention: expired personal data deleted or anonymised, once a day"),
 ]
+ARGS: dict[str, list[str]] = {"retention": ["--if-due"]}
 
 
 class Command(BaseCommand):
@@ -39,7 +41,7 @@ class Command(BaseCommand):
             if name not in available:
                 continue
             try:
-                call_command(name, verbosity=max(0, opts["verbosity"] - 1))
+                call_command(name, *ARGS.get(name, []), verbosity=max(0, opts["verbosity"] - 1))
                 if opts["verbosity"] > 0:
                     self.stdout.write(f"{name}: ok ({purpose})")
             except Exception as exc:  # one module's failure must not stop the others
