@@ -23,6 +23,7 @@ from onestop.housing.api import router as housing_router
 from onestop.onething.api import router as onething_router
 from onestop.policies.api import router as policies_router
 from onestop.talents.api import router as talents_router
+from onestop.targets.api import router as targets_router
 from onestop.workflow.api import router as workflow_router
 
 
@@ -176,4 +177,7 @@ FIELD_LABELS.update({
 })
 api.add_router("/housing", housing_router)
 api.add_router("/onething", onething_router)
+api.add_router("/targets", targets_router)
+FIELD_LABELS.update({"month": _lazy("月份"), "value": _lazy("当月数值"), "source": _lazy("数据来源"),
+                     "evidence": _lazy("佐证材料"), "note": _lazy("说明"), "year": _lazy("年度")})
 __all__ = ["ValidationFailed", "api"]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("onething/", include("onestop.onething.urls")),
     path("employer/", include("onestop.employers.urls")),
     path("engagement/", include("onestop.engagement.urls")),
+    path("targets/", include("onestop.targets.urls")),
     path(".well-known/greencard/", include((well_known_urlpatterns, "greencard_public"))),
     path("", include("onestop.core.urls")),
 ]

@@ -487,10 +487,10 @@ def breakdown(measure: Measure, year: int, as_of: date, dim: str) -> list[dict[s
         other = qs.filter(_dimension_filter(measure, year, as_of, dim, OTHER)).aggregate(
             a=Count(ExtractMonth(source.date_field), distinct=True))
         groups[OTHER][0] = _num(other["a"])
+    if dim == "employer":
+        groups = _top_employers(measure, qs, groups, source)
     rows: list[dict[str, Any]] = [{"key": k, "value": _agg_value(measure.kind, v[0], v[1]), "records": int(v[2])}
                                   for k, v in groups.items()]
-    if dim == "employer":
-        rows = _top_employers(measure, qs, rows, source)
     labels = _labels(dim, [str(r["key"]) for r in rows])
     for r in rows:
         r["label"] = labels.get(r["key"], r["key"])
@@ -499,24 +499,24 @@ def breakdown(measure: Measure, year: int, as_of: date, dim: str) -> list[dict[s
     return rows
 
 
-def _top_employers(measure: Measure, qs: QuerySet[Any], rows: list[dict[str, Any]], source: Source) -> list[dict[str, Any]]:
-    named = sorted((r for r in rows if r["key"] != NONE), key=lambda r: (-(r["value"] or 0), r["key"]))
+def _top_employers(measure: Measure, qs: QuerySet[Any], groups: dict[str, list[float]],
+                   source: Source) -> dict[str, list[float]]:
+    """The ten largest employers and the rest as one group. Counts, ratios and averages add up from the groups
+    already read; distinct months do not, so for a months-measure the rest is counted once more."""
+    named = sorted((k for k in groups if k != NONE),
+                   key=lambda k: (-(_agg_value(measure.kind, groups[k][0], groups[k][1]) or 0), k))
     top, rest = named[:EMPLOYER_TOP], named[EMPLOYER_TOP:]
-    out = top + [r for r in rows if r["key"] == NONE]
+    out = {k: groups[k] for k in top}
+    if NONE in groups:
+        out[NONE] = groups[NONE]
     if rest:
-        field_name = source.dims["employer"]
-        merged = qs.filter(**{f"{field_name}__in": [int(r["key"]) for r in rest]})
-        if measure.kind == RATIO:
-            assert measure.met is not None
-            agg = merged.aggregate(a=Count("pk", filter=measure.met), b=Count("pk"), records=Count("pk"))
-        elif measure.kind == AVERAGE:
-            agg = merged.aggregate(a=Sum(measure.value_field), b=Count(measure.value_field), records=Count("pk"))
-        elif measure.kind == MONTHS:
-            agg = merged.aggregate(a=Count(ExtractMonth(source.date_field), distinct=True), records=Count("pk"))
-        else:
-            agg = merged.aggregate(a=Count("pk"), records=Count("pk"))
-        out.append({"key": OTHER, "value": _agg_value(measure.kind, _num(agg["a"]), _num(agg.get("b"))),
-                    "records": int(agg["records"])})
+        merged = [sum(groups[k][i] for k in rest) for i in range(3)]
+        if measure.kind == MONTHS:
+            field_name = source.dims["employer"]
+            again = qs.filter(**{f"{field_name}__in": [int(k) for k in rest]}).aggregate(
+                a=Count(ExtractMonth(source.date_field), distinct=True))
+            merged[0] = _num(again["a"])
+        out[OTHER] = merged
     return out
 
 

@@ -27,6 +27,7 @@ from onestop.housing.demo import seed_demo_housing
 from onestop.onething.demo import seed_demo_onething
 from onestop.talents.demo import seed_demo_talents
 from onestop.talents.models import TalentProfile
+from onestop.targets.demo import seed_demo_targets
 from onestop.workflow.sample import seed_demo_workflows
 
 
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             seed_demo_onething()
             seed_demo_engagement()
             seed_demo_housing()
+            seed_demo_targets()
             audit_record(action="demo.seed", detail={"talents_created": created, "enterprises": len(enterprises)})
         self.stdout.write(self.style.SUCCESS(
             f"demo data ready: {Department.objects.count()} departments, {Enterprise.objects.count()} employers, "
