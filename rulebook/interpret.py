@@ -107,6 +107,7 @@ class CompiledRuleSet:
         self.override_winners, self.order, self.together_groups = exclusion_plan(ruleset)
         self._normalisers = {name: _normaliser(a.type, name) for name, a in ruleset.attributes.items()}
         self._closures: list[_CompiledRule] | None = None
+        self._run_all: Callable[[dict[str, Any], Vals], dict[str, RuleOutcome]] | None = None
         self.explain_cache: dict[Any, Any] = {}  # static explanation texts per node and language
 
     @property
@@ -115,6 +116,16 @@ class CompiledRuleSet:
         if self._closures is None:
             self._closures = [_compile_rule(self, r) for r in self.ruleset.rules]
         return self._closures
+
+    @property
+    def run_all(self) -> Callable[[dict[str, Any], Vals], dict[str, RuleOutcome]]:
+        """Every rule's raw outcome for a normalised row, recording node values in ``vals``: one generated
+        function (:mod:`rulebook.codegen`, plain rules inline), built on first use."""
+        if self._run_all is None:
+            from rulebook.codegen import compile_plain_rules
+
+            self._run_all = compile_plain_rules(self, self._rules)
+        return self._run_all
 
     # ---- used by both compilers
     def param_value(self, name: str) -> Any:
@@ -139,11 +150,17 @@ class CompiledRuleSet:
                     raise DataError([make_issue(IssueCode.DATA_UNKNOWN_FIELD, f"$.{key}", name=key)])
         return out
 
-    def evaluate(self, person: Mapping[str, Any], *, strict: bool = False) -> Result:
-        """Evaluate every rule for one person (see :meth:`rulebook.Engine.evaluate`)."""
+    def evaluate(self, person: Mapping[str, Any], *, strict: bool = False, closures: bool = False) -> Result:
+        """Evaluate every rule for one person (see :meth:`rulebook.Engine.evaluate`).
+
+        ``closures`` evaluates node by node with the closures instead of the generated function (the same
+        result and recorded values; the tests compare both)."""
         row = self.normalise(person, strict=strict)
         vals: Vals = [UNSET] * self.ruleset.node_count
-        outcomes = {cr.rule.id: cr.run(row, vals) for cr in self._rules}
+        if closures:
+            outcomes = {cr.rule.id: cr.run(row, vals) for cr in self._rules}
+        else:
+            outcomes = self.run_all(row, vals)
         apply_exclusions(self, outcomes)
         return Result(self, row, vals, outcomes)
 

@@ -82,6 +82,14 @@ def assert_agree(
     rows = batch.to_dicts()
     for i, person in enumerate(persons):
         res = engine.evaluate(person, as_of=as_of)
+        # the generated interpreter (rulebook.codegen) records exactly what the node closures record
+        ref = engine.compiled(as_of).evaluate(person, closures=True)
+        assert [(type(x), x) for x in res.vals] == [(type(x), x) for x in ref.vals], person
+        for o, q in zip(res, ref, strict=True):
+            assert (o.rule_id, o.status, o.eligible, o.amount, o.amount_raw, o.points, o.tier, o.mask,
+                    o.excluded_by, o.detail) == (q.rule_id, q.status, q.eligible, q.amount, q.amount_raw, q.points,
+                                                 q.tier, q.mask, q.excluded_by, q.detail), (o.rule_id, person)  # fmt: skip
+            assert type(o.status) is type(q.status) and type(o.amount) is type(q.amount), (o.rule_id, person)
         for o in res:
             rid = o.rule_id
             got = rows[i]
