@@ -4,6 +4,8 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.cache_url import cache_from_url
+
 from .base import *  # noqa: F403
 from .base import env_bool, env_list
 
@@ -24,6 +26,10 @@ required("DATABASE_URL")
 ONESTOP_FIELD_KEYS = required("ONESTOP_FIELD_KEYS")
 ONESTOP_BLIND_INDEX_KEY = required("ONESTOP_BLIND_INDEX_KEY")
 ONESTOP_GREENCARD_KEYS = required("ONESTOP_GREENCARD_KEYS")
+# The rate limits (login, registration, SMS, verification) count in the default cache, which must be shared by every
+# worker process: CACHE_URL=redis://host:6379/0 (or db://table; locmem:// only for a single process). See
+# docs/operations.md.
+CACHES = {"default": cache_from_url(required("CACHE_URL"))}
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

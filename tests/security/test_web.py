@@ -71,7 +71,7 @@ def test_public_pages_stay_cacheable_for_anonymous_visitors(world: World) -> Non
 def test_hsts_and_secure_cookies_under_production_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {"SECRET_KEY": "x" * 64, "ALLOWED_HOSTS": "onestop.example.org", "DATABASE_URL": "sqlite:///x",
                         "ONESTOP_FIELD_KEYS": "k:" + "A" * 44, "ONESTOP_BLIND_INDEX_KEY": "A" * 44,
-                        "ONESTOP_GREENCARD_KEYS": "g:" + "A" * 44}.items():
+                        "ONESTOP_GREENCARD_KEYS": "g:" + "A" * 44, "CACHE_URL": "redis://127.0.0.1:6379/0"}.items():
         monkeypatch.setenv(name, value)
     production = importlib.import_module("config.settings.production")
     production = importlib.reload(production)
