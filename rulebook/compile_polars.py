@@ -95,6 +95,24 @@ class _Ctx:
         self.shared: dict[Any, pl.Expr] = {}  # leaf key → column of a leaf materialised once for all rules
         self.temps: dict[str, pl.Expr] = {}  # helper columns materialised once (e.g. narrowed inputs)
         self.prefix = ""
+        self.nullable_memo: dict[int, bool] = {}  # node id → nullable (asked many times per node)
+        self.leaf_keys: dict[int, Any] = {}
+
+    def typed(self, value: Any, dtype: pl.DataType) -> pl.Expr:
+        """A literal of ``dtype`` (memoised: a typed ``pl.lit`` builds a Series, ≈ 15 µs)."""
+        key = (repr(dtype), value)
+        e = self._lits.get(key)
+        if e is None:
+            e = self._lits[key] = pl.lit(value, dtype=dtype)
+        return e
+
+    def leaf_key(self, leaf: Leaf) -> Any:
+        """:func:`leaf_key`, memoised per node."""
+        try:
+            return self.leaf_keys[leaf.nid]
+        except KeyError:
+            k = self.leaf_keys[leaf.nid] = leaf_key(self.c, leaf)
+            return k
 
     def temp(self, key: str, expr: pl.Expr) -> pl.Expr:
         name = f"__{self.prefix}t.{key}"
@@ -139,7 +157,7 @@ def _lit(vt: VType, value: Any) -> pl.Expr:
     if value is None:
         return pl.lit(None, dtype=_dtype(vt))
     if vt.kind == "bool":
-        return pl.lit(bool(value), dtype=pl.Boolean)
+        return pl.lit(bool(value))  # Boolean (a bool literal needs no dtype, which would cost a Series)
     if vt.kind == "date":
         return pl.lit(days_to_date(int(value)), dtype=pl.Date)
     return pl.lit(int(value), dtype=I64)
@@ -163,7 +181,15 @@ def _raw(vt: VType, value: Any) -> Any:
 
 
 def nullable(ctx: _Ctx, node: Value | Cond) -> bool:
-    """Whether ``node`` can be missing on data of the context's profile (conservative)."""
+    """Whether ``node`` can be missing on data of the context's profile (conservative; memoised per node)."""
+    memo = ctx.nullable_memo
+    got = memo.get(node.nid)
+    if got is None:
+        got = memo[node.nid] = _nullable(ctx, node)
+    return got
+
+
+def _nullable(ctx: _Ctx, node: Value | Cond) -> bool:
     if isinstance(node, AttrRef):
         return ctx.attr_nullable(node.name)
     if isinstance(node, Const | ParamRef | AsOf):
@@ -349,7 +375,7 @@ def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> tuple[pl.Exp
             # test reads the original column.
             x32 = ctx.temp(f"u32.{name}", x.cast(pl.UInt32, strict=False))
             below32 = (x32 * mul + add) // div
-            clamped = pl.when(x >= t).then(pl.lit(bound, dtype=pl.UInt32)).otherwise(below32)
+            clamped = pl.when(x >= t).then(ctx.typed(bound, pl.UInt32())).otherwise(below32)
             return (clamped, True) if narrow_ok else (clamped.cast(I64), False)
         return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False
     t = _first_reaching(k, post, bound + 1)  # f(x) <= floor  <=>  x < t
@@ -389,7 +415,7 @@ def _first_true(pred: Callable[[int], bool], lo: int, hi: int) -> int:
 def _known(ctx: _Ctx, x: pl.Expr, node: Value, value: bool) -> pl.Expr:
     """``value`` where ``node`` is present, missing otherwise."""
     if not nullable(ctx, node):
-        return pl.lit(value, dtype=pl.Boolean)
+        return pl.lit(value)  # Boolean
     return pl.when(x.is_not_null()).then(value).otherwise(None)
 
 
@@ -605,7 +631,7 @@ def cond_expr(ctx: _Ctx | CompiledRuleSet, node: Cond) -> pl.Expr:
         ctx = _Ctx(ctx, None)
     c = ctx.c
     if ctx.shared and isinstance(node, Leaf):
-        col = ctx.shared.get(leaf_key(c, node))
+        col = ctx.shared.get(ctx.leaf_key(node))
         if col is not None:
             return col
     if isinstance(node, AllOf | AnyOf):
@@ -692,10 +718,10 @@ def cond_expr(ctx: _Ctx | CompiledRuleSet, node: Cond) -> pl.Expr:
         return value_expr(ctx, node.value)
     if isinstance(node, Known):
         if not nullable(ctx, node.value):
-            return pl.lit(True, dtype=pl.Boolean)
+            return pl.lit(True)
         return value_expr(ctx, node.value).is_not_null()
     if isinstance(node, Literal):
-        return pl.lit(node.value, dtype=pl.Boolean)
+        return pl.lit(bool(node.value))
     raise TypeError(f"unknown condition node {type(node).__name__}")
 
 
@@ -719,14 +745,14 @@ def _mask_dtype(bits: int) -> pl.DataType:
     return pl.UInt64()
 
 
-def _pack(bits: list[tuple[pl.Expr, int]], dtype: pl.DataType) -> pl.Expr:
+def _pack(ctx: _Ctx, bits: list[tuple[pl.Expr, int]], dtype: pl.DataType) -> pl.Expr:
     """Failed-condition bits → one unsigned integer: bit ``i`` set where the expression is TRUE.
 
     Each term is a single ``when/then`` of typed literals (one narrow pass per leaf), combined with a
     balanced tree of bitwise ors (depth log₂ of the number of leaves)."""
-    zero = pl.lit(0, dtype=dtype)
+    zero = ctx.typed(0, dtype)
     terms = [
-        f.cast(dtype) if i == 0 else pl.when(f).then(pl.lit(1 << i, dtype=dtype)).otherwise(zero)
+        f.cast(dtype) if i == 0 else pl.when(f).then(ctx.typed(1 << i, dtype)).otherwise(zero)
         for f, i in bits
     ]
     if not terms:
@@ -771,14 +797,14 @@ class _RuleExprs:
         self.points: pl.Expr | None = None
         self.tier: pl.Expr | None = None
         self.mask: pl.Expr | None = None
-        false = pl.lit(False, dtype=pl.Boolean)
+        false = pl.lit(False)
         n_bits = _mask_bits(rule)
         if not c.in_force[rule.id]:
             self.elig0 = false
             self.points = ctx.lit(INT, 0) if rule.has_points else None
             self.tier = pl.lit(None, dtype=pl.String) if rule.has_tier else None
             if masks and n_bits:
-                self.mask = pl.lit(0, dtype=_mask_dtype(n_bits))
+                self.mask = ctx.typed(0, _mask_dtype(n_bits))
             return
         bits: list[tuple[pl.Expr, int]] = []
         if masks and not isinstance(rule, DecisionTable):
@@ -846,7 +872,7 @@ class _RuleExprs:
         else:
             bits = self._table(ctx, rule, masks)
         if masks and bits:
-            self.mask = _pack(bits, _mask_dtype(n_bits))
+            self.mask = _pack(ctx, bits, _mask_dtype(n_bits))
 
     def _table(self, ctx: _Ctx, rule: DecisionTable, masks: bool) -> list[tuple[pl.Expr, int]]:
         c = ctx.c
@@ -968,10 +994,16 @@ class BatchPlan:
         column (and the first bad row) on a missing column, a wrong type or a value outside an enumeration.
         """
         exprs = []
+        present = set(df.columns)
         for name in self.columns:
-            if name not in df.columns:
+            if name not in present:
                 raise DataError([make_issue(IssueCode.DATA_MISSING_COLUMN, f"column {name}", name=name)])
-        keep_float = _safe_floats(df, {n: vt.scale for n, vt in self.columns.items() if vt.kind == "decimal"})
+        schema = df.schema  # ≈ 0.1 ms per call on a wide frame: read once
+        decimals = {n: vt.scale for n, vt in self.columns.items() if vt.kind == "decimal"}
+        keep_float = _safe_floats(df, decimals, schema)
+        same = [_as_is(df, schema[name], name, vt, name in keep_float) for name, vt in self.columns.items()]
+        if all(s is not None for s in same):  # nothing to convert: no query at all
+            return pl.DataFrame([s for s in same if s is not None])
         for name, vt in self.columns.items():
             if name in keep_float:
                 exprs.append(pl.col(name).cast(pl.Float64))  # zero copy for Float64
@@ -988,9 +1020,10 @@ class BatchPlan:
         """The data profile of a prepared frame (``None`` for a lazy frame: assume anything)."""
         if not isinstance(prepared, pl.DataFrame):
             return None
-        nulls = frozenset(n for n in self.columns if n in prepared.columns and prepared[n].null_count())
+        present = set(prepared.columns)
+        nulls = frozenset(n for n in self.columns if n in present and prepared[n].null_count())
         signed: set[str] = set()
-        cols = [n for n in self.sign_columns if n in prepared.columns and n not in nulls]
+        cols = [n for n in self.sign_columns if n in present and n not in nulls]
         bits: set[tuple[str, int]] = set()
         if cols and prepared.height:
             for n in cols:
@@ -1001,9 +1034,10 @@ class BatchPlan:
                 elif s.dtype.is_integer():
                     hi: Any = s.max()
                     bits.add((n, int(hi).bit_length()))
+        schema = prepared.schema if any(vt.kind == "decimal" for vt in self.columns.values()) else None
         floats = frozenset(
             n for n, vt in self.columns.items()
-            if vt.kind == "decimal" and n in prepared.columns and prepared.schema[n].is_float()
+            if vt.kind == "decimal" and schema is not None and n in schema and schema[n].is_float()
         )  # fmt: skip
         return Profile(nulls, frozenset(signed), floats, frozenset(bits))
 
@@ -1038,7 +1072,7 @@ class BatchPlan:
         for r in chosen:
             if c.in_force[r.id] and isinstance(r, Rule | ScoredTable):
                 for leaf in r.leaves:
-                    k = leaf_key(c, leaf)
+                    k = ctx.leaf_key(leaf)
                     if k is not None:
                         counts.setdefault(k, []).append(leaf)
         leaf_stage: list[pl.Expr] = []
@@ -1097,7 +1131,7 @@ class BatchPlan:
             outputs.append(e.alias(prefix + col_name(r.id, "eligible")))
             amount = pl.col(t("a", r.id)) if r.id in in_group else x.amount
             if x.amount32:
-                out = pl.when(e).then(amount).otherwise(pl.lit(0, dtype=pl.UInt32)).cast(I64)
+                out = pl.when(e).then(amount).otherwise(ctx.typed(0, pl.UInt32())).cast(I64)
             else:
                 out = pl.when(e).then(amount).otherwise(zero)
             outputs.append(out.alias(prefix + col_name(r.id, "amount")))
@@ -1258,21 +1292,36 @@ def _convert(df: pl.DataFrame, name: str, vt: VType) -> pl.Expr:
     raise _bad_type(name, dtype, vt)
 
 
-def _safe_floats(df: pl.DataFrame, decimals: dict[str, int]) -> set[str]:
-    """Float decimal columns that can stay floats: no NaN, finite, ``|x|·10^scale < 2^62`` (one reduction
-    per column instead of a conversion; comparisons then fold to float thresholds, arithmetic converts)."""
-    cols = [n for n in decimals if df.schema[n].is_float()]
+def _as_is(df: pl.DataFrame, dtype: pl.DataType, name: str, vt: VType, keep_float: bool) -> pl.Series | None:
+    """The column itself when it already has the internal representation (zero copy), else ``None``."""
+    kind = vt.kind
+    if (
+        (kind == "bool" and dtype == pl.Boolean)
+        or (kind in ("int", "money") and dtype == pl.Int64)
+        or (kind == "date" and dtype == pl.Date)
+        or (keep_float and dtype == pl.Float64)
+    ):
+        return df[name]
+    enum = kind in ("enum", "ordered_enum") and isinstance(dtype, pl.Enum)
+    if enum and list(dtype.categories) == list(vt.values):  # type: ignore[attr-defined]
+        return df[name].to_physical()  # the codes in the declared order
+    return None
+
+
+def _safe_floats(df: pl.DataFrame, decimals: dict[str, int], schema: pl.Schema) -> set[str]:
+    """Float decimal columns that can stay floats: no NaN, finite, ``|x|·10^scale < 2^62`` (three
+    reductions per column instead of a conversion; comparisons then fold to float thresholds, arithmetic
+    converts)."""
+    cols = [n for n in decimals if schema[n].is_float()]
     if not cols or not df.height:
         return set()
-    aggs: list[pl.Expr] = []
-    for n in cols:
-        aggs += [pl.col(n).max().alias(f"{n}|max"), pl.col(n).min().alias(f"{n}|min"),
-                 pl.col(n).is_nan().any().alias(f"{n}|nan")]  # fmt: skip
-    row = df.select(aggs).row(0, named=True)
     out = set()
     for n in cols:
-        hi, lo, nan = row[f"{n}|max"], row[f"{n}|min"], row[f"{n}|nan"]
-        if nan or hi is None or lo is None:
+        s = df[n]
+        total: Any = s.sum()  # NaN and ±inf propagate into the sum (an overflow to inf only refuses)
+        hi: Any = s.max()
+        lo: Any = s.min()
+        if total is None or not math.isfinite(total) or hi is None or lo is None:
             continue
         if math.isfinite(hi) and math.isfinite(lo) and max(abs(hi), abs(lo)) * 10.0 ** decimals[n] < 2.0**61:
             out.add(n)
