@@ -1,6 +1,7 @@
 """ECharts options of the dashboard, built from the same figures the page shows. Every bar a person can click
 carries the URL of the records behind it (``data[i].url``); onestop/targets/static/targets/targets.js follows it.
-Options are JSON (json_script), never inline script: the CSP forbids it."""
+Options are JSON (json_script), never inline script: the CSP forbids it. Tooltips render as rich text inside the
+canvas: ECharts' HTML tooltips carry style attributes, which the CSP (style-src 'self') refuses."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def overview(rows: list[dict[str, Any]], *, dark: bool = False) -> dict[str, Any
     text = "#e9ecef" if dark else "#212529"
     return {
         "backgroundColor": "transparent",
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}, "renderMode": "richText"},
         "legend": {"data": [_("完成率（%）"), _("按进度应完成（%）")], "textStyle": {"color": text}},
         "grid": {"left": 8, "right": 24, "top": 36, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "value", "max": 150, "axisLabel": {"color": text}},
@@ -51,8 +52,10 @@ def trend(row: dict[str, Any], *, dark: bool = False) -> dict[str, Any]:
     bars = [{"value": v, "url": records_url(row["id"], month=i + 1)} if v is not None else None
             for i, v in enumerate(row["months"])]
     text = "#e9ecef" if dark else "#212529"
+    # The month's bars have their own (right) axis, so they stay visible and clickable beside a running total and
+    # a pace line that may be a hundred times larger.
     series: list[dict[str, Any]] = [
-        {"name": _("当月"), "type": "bar", "data": bars, "barMaxWidth": 22},
+        {"name": _("当月"), "type": "bar", "data": bars, "barMaxWidth": 22, "yAxisIndex": 1},
         {"name": _("累计"), "type": "line", "data": row["cumulative"], "smooth": True},
     ]
     if row["target"] is not None:
@@ -60,11 +63,13 @@ def trend(row: dict[str, Any], *, dark: bool = False) -> dict[str, Any]:
                        "lineStyle": {"type": "dashed"}, "itemStyle": {"color": "#fd7e14"}})
     return {
         "backgroundColor": "transparent",
-        "tooltip": {"trigger": "axis"},
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
         "legend": {"data": [s["name"] for s in series], "textStyle": {"color": text}},
         "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "category", "data": months, "axisLabel": {"color": text}},
-        "yAxis": {"type": "value", "axisLabel": {"color": text}},
+        "yAxis": [{"type": "value", "name": _("累计"), "axisLabel": {"color": text}},
+                  {"type": "value", "name": _("当月"), "axisLabel": {"color": text}, "splitLine": {"show": False},
+                   "minInterval": 1 if row["kind"] == "count" else 0}],
         "series": series,
     }
 
@@ -73,7 +78,7 @@ def split(row: dict[str, Any], dim: str, items: list[dict[str, Any]]) -> dict[st
     """One breakdown as bars; each bar links to its records."""
     data = [{"value": r["value"] or 0, "url": records_url(row["id"], dim=dim, key=r["key"])} for r in items]
     return {
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}, "renderMode": "richText"},
         "grid": {"left": 8, "right": 24, "top": 8, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "value"},
         "yAxis": {"type": "category", "inverse": True, "data": [r["label"] for r in items]},

@@ -10,7 +10,8 @@
       if (!source) { return; }
       var old = echarts.getInstanceByDom(el);
       if (old) { old.dispose(); }
-      var chart = echarts.init(el, el.dataset.theme || null, { renderer: "svg" });
+      // The canvas renderer: the SVG one sets style attributes, which the strict CSP (style-src 'self') refuses.
+      var chart = echarts.init(el, el.dataset.theme || null, { renderer: "canvas" });
       chart.setOption(JSON.parse(source.textContent));
       chart.on("click", function (params) {
         var url = params && params.data && params.data.url;
