@@ -9,8 +9,10 @@ What is measured (each run in a fresh process, so the peak RSS is the run's own)
 *first run*: read the facts of every talent from the registry tables, evaluate ~20 published 免申即享 policies with
 rulebook's batch evaluator, persist every new grant/offer (and the near-miss outreach list) — offers are emptied
 before, so everything is new; *rerun*: the same again with the offers in place (nothing new is written: the
-idempotent path). *COPY floor* (PostgreSQL): the same source queries as ``COPY (…) TO STDOUT`` with the output
-discarded — the I/O floor the issue compares against. Notifications are sent afterwards by a task and are not part
+idempotent path). *COPY floor* (PostgreSQL): the same source queries as ``COPY (…) TO STDOUT`` on one connection,
+one after the other, rows taken from libpq by the run's own reader with the output discarded — the I/O floor the
+issue compares against (*copy_floor_psycopg*: the same through psycopg's row-by-row ``Copy`` iterator, the floor
+of earlier reports, shown for comparison). Notifications are sent afterwards by a task and are not part
 of the run. Seeding uses COPY (PostgreSQL) / executemany (SQLite) into a separate benchmark database, never the
 test or development database.
 """
@@ -537,6 +539,18 @@ def measure(kind: str, db: str) -> dict[str, Any]:
                 table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"TRUNCATE {table}" if db == "postgres" else f"DELETE FROM {table}")  # noqa: S608 - fixed table names of the benchmark
     if kind == "copy_floor":
+        # One connection, one query after the other, rows taken from libpq as fast as Python can (the run's own
+        # reader, facts_io.copy_out), output discarded: the I/O floor.
+        from onestop.onething.facts_io import copy_out
+
+        connection.ensure_connection()
+        t0 = time.perf_counter()
+        size = 0
+        for sql, _schema in source_queries(AS_OF).values():
+            size += len(copy_out(sql))
+        return {"seconds": round(time.perf_counter() - t0, 3), "bytes": size, "peak_mb": round(_peak_mb())}
+    if kind == "copy_floor_psycopg":
+        # The same through psycopg's Copy iterator (one Python round trip per row): the floor of earlier reports.
         t0 = time.perf_counter()
         size = 0
         with connection.cursor() as cursor:
@@ -651,18 +665,23 @@ def main() -> None:
         "first": [],
         "rerun": [],
         "copy_floor": [],
+        "copy_floor_psycopg": [],
+        "load_average": [],
     }
     for _ in range(args.runs):
+        results["load_average"].append(os.getloadavg()[0])
         results["first"].append(_child(args, "run", "first"))
         results["rerun"].append(_child(args, "run", "rerun"))
         if args.db == "postgres":
             results["copy_floor"].append(_child(args, "run", "copy_floor"))
+            results["copy_floor_psycopg"].append(_child(args, "run", "copy_floor_psycopg"))
+    results["load_average"].append(os.getloadavg()[0])
 
     def stats(key: str) -> dict[str, float] | None:
         values = [r["seconds"] for r in results[key]]
         return {"best": min(values), "median": statistics.median(values)} if values else None
 
-    results["summary"] = {k: stats(k) for k in ("first", "rerun", "copy_floor")}
+    results["summary"] = {k: stats(k) for k in ("first", "rerun", "copy_floor", "copy_floor_psycopg")}
     results["summary"]["peak_mb"] = max(r["peak_mb"] for r in results["first"] + results["rerun"])
     floor = results["summary"]["copy_floor"]
     if floor:
@@ -680,8 +699,8 @@ def main() -> None:
             f"seeding: {seeding['seed_s']} s ({seeding['rows']:,} rows; generate {seeding['generate_s']} s, "
             f"load {seeding['load_s']} s; migrate {seeding['migrate_s']} s not counted)"
         )
-    print(f"{'phase':<12}{'best s':>9}{'median s':>10}{'peak MB':>9}  detail")
-    for key in ("first", "rerun", "copy_floor"):
+    print(f"{'phase':<20}{'best s':>9}{'median s':>10}{'peak MB':>9}  detail")
+    for key in ("first", "rerun", "copy_floor", "copy_floor_psycopg"):
         if not results[key]:
             continue
         s = results["summary"][key]
@@ -689,17 +708,18 @@ def main() -> None:
         detail = (
             f"persons {r['persons']:,}, grants {r['grants']:,}, offers {r['offers']:,}, flagged {r['flagged']:,}, "
             f"near misses {r['near_misses']:,}, errors {len(r['errors'])}, timings {r['timings']}"
-            if key != "copy_floor"
+            if not key.startswith("copy_floor")
             else f"{r['bytes']:,} bytes"
         )
         print(
-            f"{key:<12}{s['best']:>9.2f}{s['median']:>10.2f}{max(x['peak_mb'] for x in results[key]):>9}  {detail}"
+            f"{key:<20}{s['best']:>9.2f}{s['median']:>10.2f}{max(x['peak_mb'] for x in results[key]):>9}  {detail}"
         )
     if floor:
         print(
             f"first run / COPY floor: {results['summary']['first_over_floor']}×; "
             f"rerun / COPY floor: {results['summary']['rerun_over_floor']}×"
         )
+    print(f"load average (1 min) before each round and at the end: {results['load_average']}")
 
 
 if __name__ == "__main__":

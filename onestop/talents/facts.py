@@ -218,8 +218,41 @@ def registry_frame(*, as_of: date, profile_ids: Iterable[int] | None = None) -> 
         "profile_id", "track", "tier")), schema={"person_id": pl.Int64, "track": pl.String, "tier": pl.String},
         orient="row")
 
-    rank = {**{str(k): v for k, v in RECORD_RANK.items()}}
-    edu_agg = edu.group_by("person_id").agg(
+    jobs = jobs.select("person_id", "start", "contract", "salary",
+                       pl.col("confirmed_at").is_not_null().alias("confirmed"))
+    ins = ins.group_by("person_id").agg(pl.len().cast(pl.Int64).alias("insured_months"))
+    df = derive_facts({"base": base, "edu": edu, "quals": quals, "jobs": jobs, "ins": ins, "homes": homes,
+                       "fam": fam, "hh": hh, "certs": certs})
+    df = df.with_columns(
+        pl.col("certified_tier").fill_null("未认定").alias("tier_group"),
+        pl.col("industry").fill_null("未填写").alias("industry_group"),
+    )
+    return df.select("person_id", *FACT_NAMES, "tier_group", "industry_group")
+
+
+# Shape of each source frame ``derive_facts`` takes: one row per registry row (``ins`` already counted per person).
+SOURCE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "base": {"person_id": pl.Int64, "birth_date": pl.Date, "p_education": pl.String, "p_graduation": pl.Date,
+             "p_skill": pl.String, "employer_id": pl.Int64, "p_since": pl.Date, "nationality": pl.String,
+             "p_industry": pl.String, "job_seeking": pl.Boolean, "homes_declared": pl.Boolean},
+    "edu": {"person_id": pl.Int64, "level": pl.String, "country": pl.String, "grad": pl.Date, "verified": pl.Boolean},
+    "quals": {"person_id": pl.Int64, "kind": pl.String, "name": pl.String, "title_level": pl.String},
+    "jobs": {"person_id": pl.Int64, "start": pl.Date, "contract": pl.String, "salary": pl.Int64,
+             "confirmed": pl.Boolean},
+    "ins": {"person_id": pl.Int64, "insured_months": pl.Int64},
+    "homes": {"person_id": pl.Int64, "city": pl.String},
+    "fam": {"person_id": pl.Int64, "relation": pl.String},
+    "hh": {"person_id": pl.Int64, "hukou_type": pl.String},
+    "certs": {"person_id": pl.Int64, "track": pl.String, "tier": pl.String},
+}
+
+
+def derive_facts(f: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """The facts of every person from the registry's source frames (``SOURCE_SCHEMAS``): the one derivation shared
+    by ``registry_frame`` (ORM reads) and ``onething.facts_io`` (COPY reads at batch speed), so the two cannot
+    drift. One lazy query: polars plans the aggregations and joins together. Sorted by ``person_id``."""
+    rank = {str(k): v for k, v in RECORD_RANK.items()}
+    edu_agg = f["edu"].lazy().group_by("person_id").agg(
         pl.col("level").replace_strict(rank, return_dtype=pl.Int64).max().alias("rec_rank"),
         pl.col("grad").filter(pl.col("level") != EducationLevel.POSTDOC).max().alias("rec_grad"),
         (~pl.col("country").is_in(["中国", ""])).any().alias("overseas_degree"),
@@ -227,29 +260,33 @@ def registry_frame(*, as_of: date, profile_ids: Iterable[int] | None = None) -> 
         pl.col("verified").any().alias("degree_verified"),
     )
     title_rank = {str(k): v for k, v in TITLE_RANK.items()}
-    qual_agg = quals.group_by("person_id").agg(
+    honour_order = {h: i for i, h in enumerate(HONOURS)}
+    # Honours are sorted in the catalogue's order here, on the few people who hold one, not on every row.
+    qual_agg = f["quals"].lazy().group_by("person_id").agg(
         pl.col("title_level").filter(pl.col("kind") == QualificationKind.TITLE)
         .replace_strict(title_rank, default=0, return_dtype=pl.Int64).max().alias("title_rank"),
         pl.col("name").filter((pl.col("kind") != QualificationKind.TITLE) & pl.col("name").is_in(HONOURS))
         .unique().alias("honour_list"),
-    )
-    home_agg = homes.group_by("person_id").agg(
+    ).with_columns(pl.col("honour_list").list.eval(
+        pl.element().sort_by(pl.element().replace_strict(honour_order, return_dtype=pl.Int64))))
+    home_agg = f["homes"].lazy().group_by("person_id").agg(
         (pl.col("city").str.contains("郑州") | pl.col("city").str.contains("航空港")).any().alias("home_in_city"),
         pl.len().alias("home_count"))
-    fam_agg = fam.group_by("person_id").agg((pl.col("relation") == "spouse").any().alias("has_spouse"),
-                                            (pl.col("relation") == "child").sum().cast(pl.Int64).alias("children"))
-    ins_agg = ins.group_by("person_id").agg(pl.len().cast(pl.Int64).alias("insured_months"))
-    cert_std = certs.filter(pl.col("track") == CertTrack.STANDARD).select("person_id", pl.col("tier")
-                                                                           .alias("certified_tier"))
-    cert_med = certs.filter(pl.col("track") == CertTrack.MEDICAL).select("person_id", pl.col("tier")
-                                                                          .alias("medical_class"))
-    df = base
-    for other in (edu_agg, qual_agg, jobs, ins_agg, home_agg, fam_agg, hh, cert_std, cert_med):
+    fam_agg = f["fam"].lazy().group_by("person_id").agg(
+        (pl.col("relation") == "spouse").any().alias("has_spouse"),
+        (pl.col("relation") == "child").sum().cast(pl.Int64).alias("children"))
+    certs = f["certs"].lazy()
+    cert_std = certs.filter(pl.col("track") == CertTrack.STANDARD).select("person_id",
+                                                                           pl.col("tier").alias("certified_tier"))
+    cert_med = certs.filter(pl.col("track") == CertTrack.MEDICAL).select("person_id",
+                                                                          pl.col("tier").alias("medical_class"))
+    df = f["base"].lazy()
+    for other in (edu_agg, qual_agg, f["jobs"].lazy(), f["ins"].lazy(), home_agg, fam_agg, f["hh"].lazy(), cert_std,
+                  cert_med):
         df = df.join(other, on="person_id", how="left")
     edu_rank = {str(k): v for k, v in EDUCATION_RANK.items()}
     profile_rank = pl.col("p_education").replace_strict(edu_rank, default=None, return_dtype=pl.Int64)
     best = pl.max_horizontal(profile_rank, pl.col("rec_rank"))
-    honour_order = {h: i for i, h in enumerate(HONOURS)}
     df = df.with_columns(
         best.replace_strict(dict(enumerate(EDUCATION_VALUES)), default=None, return_dtype=pl.String)
         .alias("education"),
@@ -261,11 +298,9 @@ def registry_frame(*, as_of: date, profile_ids: Iterable[int] | None = None) -> 
         .alias("title_level"),
         pl.col("p_skill").fill_null("").replace_strict({str(k): v for k, v in SKILL_LABEL.items()},
                                                         return_dtype=pl.String).alias("skill_level"),
-        pl.col("honour_list").fill_null(pl.lit([], dtype=pl.List(pl.String)))
-        .list.eval(pl.element().sort_by(pl.element().replace_strict(honour_order, return_dtype=pl.Int64)))
-        .alias("honours"),
+        pl.col("honour_list").fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("honours"),
         pl.col("employer_id").is_not_null().alias("employed_in_zone"),
-        pl.col("confirmed_at").is_not_null().alias("employment_confirmed"),
+        pl.col("confirmed").fill_null(False).alias("employment_confirmed"),
         pl.when(pl.col("start").is_not_null()).then(pl.col("start")).otherwise(pl.col("p_since"))
         .alias("employed_since"),
         pl.col("contract").replace_strict({str(k): v for k, v in CONTRACT_LABEL.items()}, default=None,
@@ -283,11 +318,7 @@ def registry_frame(*, as_of: date, profile_ids: Iterable[int] | None = None) -> 
                                                               default=None, return_dtype=pl.String)
         .alias("industry"),
     )
-    df = df.with_columns(
-        pl.col("certified_tier").fill_null("未认定").alias("tier_group"),
-        pl.col("industry").fill_null("未填写").alias("industry_group"),
-    )
-    return df.select("person_id", *FACT_NAMES, "tier_group", "industry_group").sort("person_id")
+    return df.select("person_id", *FACT_NAMES).sort("person_id").collect()
 
 
 # --- employers: the facts employer policies read ---------------------------------------------------------------------

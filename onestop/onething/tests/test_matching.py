@@ -130,17 +130,40 @@ def test_one_active_run_at_a_time(registry):
 def test_a_failing_policy_is_recorded_and_the_others_go_on(registry, monkeypatch):
     from .. import matching
 
-    real = matching.match_policy
+    real = matching.policy_evaluate
 
     def flaky(**kw):
         if kw["version"].policy.code == "talent-hukou":
             raise RuntimeError("boom")
         return real(**kw)
 
-    monkeypatch.setattr(matching, "match_policy", flaky)
+    monkeypatch.setattr(matching, "policy_evaluate", flaky)
     run = _run()
-    assert run.status == RunStatus.DONE and run.grants == 2
+    assert run.status == RunStatus.DONE and run.grants == 2 and run.policies_done == 2
     assert run.errors == [{"policy": "talent-hukou", "error": "RuntimeError: boom"}]
+
+
+def test_a_policy_whose_writes_fail_leaves_nothing_half_written(registry, monkeypatch):
+    """The offers, flags and near misses of a policy commit together with its progress, or not at all."""
+    from .. import matching
+
+    real = matching.policy_persist
+    allowance = Policy.objects.get(code="young-graduate-allowance")
+
+    def flaky(*, run, outcome):
+        counts = real(run=run, outcome=outcome)
+        if outcome.policy_id == allowance.pk:
+            raise RuntimeError("disk full")
+        return counts
+
+    monkeypatch.setattr(matching, "policy_persist", flaky)
+    run = _run()
+    assert run.status == RunStatus.DONE and run.grants == 0 and run.offers == 2 and run.policies_done == 2
+    assert run.errors == [{"policy": "young-graduate-allowance", "error": "RuntimeError: disk full"}]
+    assert not BenefitOffer.objects.filter(policy=allowance).exists()
+    assert not NearMiss.objects.filter(policy=allowance).exists()
+    monkeypatch.setattr(matching, "policy_persist", real)
+    assert _run().grants == 2   # the next run makes up for it
 
 
 def test_heads_mark_only_their_own_departments_policies(zone):
@@ -159,7 +182,7 @@ def test_the_fast_reader_agrees_with_the_registry_frame(zone):
     make_talent(employed=False, months=0, hukou="")
     _u, profile = make_talent(hukou="zone")
     TalentProfile.objects.filter(pk=profile.pk).update(nationality="德国", skill_level="technician", industry="aerospace",
-                                                        job_seeking=True, education="")
+                                                        job_seeking=True, education="", birth_date=date(1962, 5, 4))
     EducationRecord.objects.create(profile=profile, level="doctor", school="TU", country="德国",
                                    graduation_date=date(2020, 6, 1), verified=True)
     EducationRecord.objects.create(profile=profile, level="postdoc", school="X", graduation_date=date(2022, 6, 1))
@@ -182,3 +205,48 @@ def test_the_fast_reader_agrees_with_the_registry_frame(zone):
     assert fast.columns == reference.columns
     assert fast.to_dicts() == reference.to_dicts()
     assert fast.filter(pl.col("person_id") == profile.pk)["certified_tier"].to_list() == ["B"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reading_and_writing_on_worker_connections_gives_the_same_run(registry, settings, monkeypatch):
+    """On PostgreSQL a run outside a transaction reads in one exported snapshot on several connections and writes on
+    writer threads; it must give exactly what one connection gives (on SQLite both are the one-connection path)."""
+    import threading
+
+    from django.db import connection
+
+    from .. import facts_io, matching
+
+    threads = set()
+
+    def spy(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            threads.add((name, threading.current_thread().name.split("_")[0]))
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapper)
+
+    spy(facts_io, "_read_in_snapshot")
+    spy(matching, "_persist_on_own_connection")
+    def state(run):
+        offers = sorted(BenefitOffer.objects.values_list("policy_id", "profile_id", "status", "rules", "amount_fen"))
+        near = sorted(NearMiss.objects.filter(run=run).values_list("policy_id", "profile_id", "rule_id", "condition"))
+        return offers, near
+
+    settings.ONETHING_READ_CONNECTIONS, settings.ONETHING_WRITE_CONNECTIONS = 1, 1
+    single = _run()
+    expected = state(single)
+    assert not threads
+    BenefitOffer.objects.all().delete()
+    settings.ONETHING_READ_CONNECTIONS, settings.ONETHING_WRITE_CONNECTIONS = 3, 2
+    as_of = date(2024, 9, 23)
+    assert registry_facts_frame(as_of=as_of).equals(registry_frame(as_of=as_of).drop("tier_group", "industry_group"))
+    threaded = _run()
+    assert state(threaded) == expected
+    assert threads == ({("_read_in_snapshot", "facts-read"), ("_persist_on_own_connection", "match-write")}
+                       if connection.vendor == "postgresql" else set())
+    assert [(r.grants, r.offers, r.near_misses, r.policies_done, r.errors) for r in (single, threaded)] == \
+        [(2, 2, 2, 2, [])] * 2
+    rerun = _run()
+    assert (rerun.grants, rerun.offers, rerun.flagged) == (0, 0, 0) and state(rerun) == expected
