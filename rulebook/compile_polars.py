@@ -375,8 +375,13 @@ def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> tuple[pl.Exp
             # test reads the original column.
             x32 = ctx.temp(f"u32.{name}", x.cast(pl.UInt32, strict=False))
             below32 = (x32 * mul + add) // div
-            clamped = pl.when(x >= t).then(ctx.typed(bound, pl.UInt32())).otherwise(below32)
+            if xmax is not None and xmax < t:  # no value of the data reaches the cap: no clamp at all
+                clamped = below32
+            else:
+                clamped = pl.when(x >= t).then(ctx.typed(bound, pl.UInt32())).otherwise(below32)
             return (clamped, True) if narrow_ok else (clamped.cast(I64), False)
+        if xmax is not None and xmax < t:
+            return value_expr(ctx, f), False
         return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False
     t = _first_reaching(k, post, bound + 1)  # f(x) <= floor  <=>  x < t
     x = pl.col(xs[0].name)
@@ -1191,8 +1196,10 @@ class BatchPlan:
         return out
 
 
-# Sharing is explicit (materialised masks and raw decisions), so common-subexpression search is skipped.
-_OPT = pl.QueryOptFlags(comm_subexpr_elim=False)
+# The query is already in its final shape — sharing is explicit (materialised leaves, masks and raw
+# decisions), every column it computes is used, there are no filters — so the optimiser passes are
+# skipped: ≈ 0.2–0.3 ms of planning per evaluation, the same execution (type coercion still runs).
+_OPT = pl.QueryOptFlags.none()
 
 
 def _closure(c: CompiledRuleSet, wanted: set[str]) -> set[str]:
