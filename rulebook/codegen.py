@@ -62,6 +62,7 @@ class _Gen:
         self.ns: dict[str, Any] = {"RO": RuleOutcome, "RD": round_div, "EPOCH": EPOCH_ORDINAL}
         self.n = 0
         self.attrs: dict[str, str] = {}
+        self.dates: dict[str, str] = {}  # attribute local → local holding its date (ages, months)
         self.leaf_temps: dict[int, str] = {}  # leaf nid → its temporary (the failed-condition mask reads it)
         self._value_fn = value_fn
         self._cond_fn = cond_fn
@@ -92,6 +93,13 @@ class _Gen:
         local = self.attrs.get(name)
         if local is None:
             local = self.attrs[name] = f"a{len(self.attrs)}"
+        return local
+
+    def date_of(self, attr_local: str) -> str:
+        """The ``date`` of a date attribute, computed once at the top of the function (``None`` if missing)."""
+        local = self.dates.get(attr_local)
+        if local is None:
+            local = self.dates[attr_local] = f"d{len(self.dates)}"
         return local
 
     @staticmethod
@@ -209,7 +217,7 @@ class _Gen:
             import datetime as dt
 
             e = dt.date.fromordinal(end + EPOCH_ORDINAL)
-            s = self.tmp()
+            s = self.date_of(a) if isinstance(na, AttrRef) else self.tmp()
             body = ind
             if not self.is_lit(a):
                 self.emit(ind, f"if {a} is None:")
@@ -220,7 +228,8 @@ class _Gen:
                 self.emit(ind, f"{t} = None")
                 self.record(ind, node.nid, t)
                 return t
-            self.emit(body, f"{s} = fromordinal({a} + EPOCH)")
+            if not isinstance(na, AttrRef):
+                self.emit(body, f"{s} = fromordinal({a} + EPOCH)")
             if node.fn == "years_between":
                 md = e.month * 100 + e.day
                 self.emit(body, f"{t} = {e.year} - {s}.year - (1 if {md} < {s}.month * 100 + {s}.day else 0)")
@@ -352,6 +361,8 @@ def compile_plain_rules(c: CompiledRuleSet, closures: list[_CompiledRule]) -> Ru
     head = ["def run_all(r, v):"]
     for name, local in g.attrs.items():
         head.append(f"    {local} = r[{g.name(name, 'A')}]")
+    for local, date_local in g.dates.items():
+        head.append(f"    {date_local} = None if {local} is None else fromordinal({local} + EPOCH)")
     ret = "    return {" + ", ".join(f"{ids[i]}: o{i}" for i in range(len(ids))) + "}"
     source = "\n".join([*head, *body, ret]) + "\n"
     code = compile(source, f"<rulebook {c.ruleset.id} {c.as_of.isoformat()}>", "exec")

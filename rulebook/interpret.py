@@ -106,6 +106,11 @@ class CompiledRuleSet:
         self.in_force: dict[str, bool] = {r.id: r.in_force(self.day) for r in ruleset.rules}
         self.override_winners, self.order, self.together_groups = exclusion_plan(ruleset)
         self._normalisers = {name: _normaliser(a.type, name) for name, a in ruleset.attributes.items()}
+        # (name, converter, type taken as is): a bool for bool attributes, an int for int/money ones
+        self._normalisers_fast: list[tuple[str, Callable[[Any], Any], type | None]] = [
+            (name, conv, {"bool": bool, "int": int, "money": int}.get(ruleset.attributes[name].type.kind))
+            for name, conv in self._normalisers.items()
+        ]
         self._closures: list[_CompiledRule] | None = None
         self._run_all: Callable[[dict[str, Any], Vals], dict[str, RuleOutcome]] | None = None
         self.explain_cache: dict[Any, Any] = {}  # static explanation texts per node and language
@@ -141,9 +146,15 @@ class CompiledRuleSet:
         Attributes absent from ``person`` are missing (``None``). With ``strict``, unknown keys are an error.
         """
         out: dict[str, Any] = {}
-        for name, conv in self._normalisers.items():
-            raw = person.get(name)
-            out[name] = None if raw is None else conv(raw)
+        get = person.get
+        for name, conv, fast in self._normalisers_fast:
+            raw = get(name)
+            if raw is None:
+                out[name] = None
+            elif type(raw) is fast:  # already the internal representation's type (bool, int)
+                out[name] = raw
+            else:
+                out[name] = conv(raw)
         if strict:
             for key in person:
                 if key not in self._normalisers:
@@ -263,8 +274,11 @@ def _normaliser(vt: VType, name: str) -> Callable[[Any], Any]:
 
         return conv_dec
     if kind == "date":
+        date_type = dt.date
 
         def conv_date(raw: Any) -> Any:
+            if type(raw) is date_type:
+                return raw.toordinal() - EPOCH_ORDINAL
             try:
                 return date_to_days(parse_date(raw))
             except (ValueError, TypeError):
