@@ -1,6 +1,7 @@
 """How sub-cases report back: workflow outcome handlers for the matters' own definitions and for the registry's
-certification case, plus the certification-granted domain event (a certification matter is approved when the
-certificate is issued, after publicity). Explicit registrations, no signals."""
+certification case, plus the registry's certification domain events (a certification matter is approved when the
+certificate is issued after publicity, and rejected when an objection is upheld during publicity). Explicit
+registrations, no signals."""
 
 from __future__ import annotations
 
@@ -57,8 +58,18 @@ def on_certification_granted(event: Any) -> None:
                               reason=_("证书编号 %(n)s，%(t)s 类") % {"n": event.certificate_number, "t": event.tier})
 
 
+def on_certification_rejected(event: Any) -> None:
+    """Publicity ended with an upheld objection: the matter of that application is rejected, its dependents
+    cancelled (no staff action needed)."""
+    from .services import matter_record_outcome, running_certification_matters
+
+    actor = User.objects.filter(pk=event.actor_id).first() if event.actor_id else None
+    for matter in running_certification_matters(profile_id=event.profile_id, application_id=event.application_id):
+        matter_record_outcome(matter=matter, status=MatterStatus.REJECTED, actor=actor, reason=event.reason)
+
+
 def register() -> None:
-    from onestop.talents.events import CertificationGranted, certification_events
+    from onestop.talents.events import CertificationGranted, CertificationRejected, certification_events
 
     codes = {m["definition"] for m in catalogue()["matters"]} - {CERTIFICATION_DEFINITION}
     for code in sorted(codes):
@@ -67,3 +78,4 @@ def register() -> None:
     for outcome in OUTCOME_STATUS:
         outcome_handlers.register(CERTIFICATION_DEFINITION, outcome, on_certification_case_closed)
     certification_events.subscribe(CertificationGranted, on_certification_granted)
+    certification_events.subscribe(CertificationRejected, on_certification_rejected)

@@ -352,10 +352,19 @@ def matters_of_cases(case_ids: Iterable[int]) -> list[ApplicationMatter]:
         "matter", "application"))
 
 
-def running_certification_matters(*, profile_id: int) -> list[ApplicationMatter]:
-    return list(ApplicationMatter.objects.filter(
+def running_certification_matters(*, profile_id: int, application_id: int | None = None) -> list[ApplicationMatter]:
+    """The talent's running certification matters; with ``application_id``, only the one whose sub-case is that
+    certification application's case."""
+    qs = ApplicationMatter.objects.filter(
         Q(application__profile_id=profile_id), matter__code=CERTIFICATION, status=MatterStatus.RUNNING)
-        .select_related("matter", "application"))
+    if application_id is not None:
+        from django.contrib.contenttypes.models import ContentType
+
+        from onestop.talents.models import CertificationApplication
+
+        qs = qs.filter(case__subject_type=ContentType.objects.get_for_model(CertificationApplication),
+                       case__subject_id=application_id)
+    return list(qs.select_related("matter", "application"))
 
 
 # --- 免申即享: settings, one-click confirmation, notifications -------------------------------------------------------

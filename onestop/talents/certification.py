@@ -40,7 +40,7 @@ from .choices import (
     CertTrack,
     ObjectionStatus,
 )
-from .events import CertificationGranted, CertificationRevoked, certification_events
+from .events import CertificationGranted, CertificationRejected, CertificationRevoked, certification_events
 from .facts import facts_for
 from .models import (
     Certificate,
@@ -372,6 +372,10 @@ def objection_resolve(*, objection: Objection, actor: User, upheld: bool, resolu
             _event(application, CertEventKind.REJECTED, actor=actor, reason=_("公示异议成立：%(r)s") % {"r": resolution})
             notification_send(recipient=application.profile.user, title=_("人才认定未通过（公示异议成立）"),
                               body=resolution, link=_url(application), channels=(NotificationChannel.SMS,))
+            certification_events.publish(CertificationRejected(
+                application_id=application.pk, profile_id=application.profile_id,
+                talent_user_id=application.profile.user_id, track=application.track,
+                reason=_("公示异议成立：%(r)s") % {"r": resolution}, actor_id=actor.pk))
         audit_record(action="certification.objection.resolve", actor=actor, obj=application,
                      after={"objection": objection.pk, "status": status}, detail={"resolution": resolution})
     objection.refresh_from_db()

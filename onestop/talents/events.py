@@ -41,6 +41,19 @@ class CertificationRevoked:
     actor_id: int | None
 
 
+@dataclass(frozen=True)
+class CertificationRejected:
+    """A certification that had passed review ends without a certificate: an objection upheld during publicity.
+    (A refusal during review ends the workflow case, whose outcome handlers already tell other modules.)"""
+
+    application_id: int
+    profile_id: int
+    talent_user_id: int
+    track: str
+    reason: str
+    actor_id: int | None
+
+
 Handler = Callable[[Any], Any]
 
 

@@ -130,6 +130,37 @@ def test_a_rejected_prerequisite_cancels_the_dependent_matter(applicant, zone):
     assert application.status == ApplicationStatus.COMPLETED
 
 
+def test_an_objection_upheld_during_publicity_rejects_the_certification_matter(applicant, zone):
+    """The registry emits ``CertificationRejected``; the matter closes as rejected and the green card waiting for it
+    is cancelled, without any staff action in the one-thing application."""
+    from onestop.core.tests.factories import EmployerUserFactory, TalentFactory
+    from onestop.talents import certification as cert
+    from onestop.talents.choices import ApplicationStatus as CertStatus
+    from onestop.talents.models import CertificationApplication
+
+    # given certification and green card applied for at once, the certification in publicity after review
+    application = _draft(applicant.user, ["certification", "greencard"])
+    services.application_submit(application=application, actor=applicant.user)
+    certification = CertificationApplication.objects.get(pk=_matters(application)["certification"].case.subject_id)
+    cert.certification_decide(application=certification, actor=EmployerUserFactory(
+        enterprise=applicant.profile.employer), action="approve")
+    cert.certification_decide(application=certification, actor=zone.staff["talent_office"], action="approve")
+    certification.refresh_from_db()
+    assert certification.status == CertStatus.PUBLICITY
+    assert _matters(application)["certification"].status == MatterStatus.RUNNING
+    # when an objection is upheld
+    objection = cert.objection_file(application=certification, actor=TalentFactory(), content="申报所附学历证书与学信网记录不符，系伪造。")
+    cert.objection_resolve(objection=objection, actor=zone.staff["talent_office"], upheld=True,
+                           resolution="经核查，异议成立。")
+    # then the matter is rejected with the reason, the dependent matter cancelled, the application complete
+    m = _matters(application)
+    assert (m["certification"].status, m["greencard"].status) == (MatterStatus.REJECTED, MatterStatus.CANCELLED)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.COMPLETED
+    notes = [h.note for h in application.history.all()]
+    assert any("公示异议成立：经核查，异议成立。" in n for n in notes), notes
+
+
 def test_a_department_sees_only_its_own_tasks(applicant, zone):
     application = _draft(applicant.user, ["living_allowance", "hukou", "apartment"])
     services.application_submit(application=application, actor=applicant.user)

@@ -12,7 +12,7 @@ from onestop.core.models import AuditEvent
 from onestop.core.tests.factories import EmployerUserFactory, TalentFactory
 from onestop.talents import certification as cert
 from onestop.talents.choices import ApplicationStatus
-from onestop.talents.events import CertificationRevoked, certification_events
+from onestop.talents.events import CertificationRejected, CertificationRevoked, certification_events
 from onestop.talents.models import TalentProfile
 from onestop.workflow import calendar as wd
 
@@ -96,6 +96,26 @@ def test_revocation_emits_a_domain_event(setup):
         certification_events.unsubscribe(CertificationRevoked, received.append)
     assert [e.certificate_number for e in received] == [certificate.number]
     assert received[0].reason == "提供虚假材料"
+
+
+def test_an_objection_upheld_in_publicity_emits_a_domain_event(setup):
+    s = setup
+    received = []
+    certification_events.subscribe(CertificationRejected, received.append)
+    try:
+        application = _apply(s)
+        cert.certification_decide(application=application, actor=s["hr"], action="approve")
+        cert.certification_decide(application=application, actor=s["office"], action="approve")
+        dismissed = cert.objection_file(application=application, actor=TalentFactory(), content="此人并未在该单位实际工作。")
+        cert.objection_resolve(objection=dismissed, actor=s["office"], upheld=False, resolution="核查不属实。")
+        assert received == []  # a dismissed objection ends nothing
+        upheld = cert.objection_file(application=application, actor=TalentFactory(), content="申报的学历证书系伪造，请核查。")
+        cert.objection_resolve(objection=upheld, actor=s["office"], upheld=True, resolution="核查属实。")
+    finally:
+        certification_events.unsubscribe(CertificationRejected, received.append)
+    assert [(e.application_id, e.profile_id, e.actor_id) for e in received] == [
+        (application.pk, application.profile_id, s["office"].pk)]
+    assert received[0].reason == "公示异议成立：核查属实。"
 
 
 def test_access_rules_answer_404_and_are_audited(setup, login):
