@@ -66,6 +66,9 @@ def _env(database_url: str, workdir: Path) -> dict[str, str]:
             "ONESTOP_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             "ONESTOP_GREENCARD_KEYS": _kek(),
             "SECURE_SSL_REDIRECT": "0",
+            # Production requires a shared cache for its rate limits; neither verification path reads the cache
+            # (both count attempts over the scan log), so a per-process one does not change what is measured.
+            "CACHE_URL": os.environ.get("GREENCARD_BENCH_CACHE_URL", "locmem://"),
             "GREENCARD_VERIFY_RATE_PER_MINUTE": "100000",
             # The default per-key limit: with 256 keys in rotation no key reaches it below ~2,500/s in total, so
             # the limit's count runs over a realistic window and does not refuse.
@@ -203,6 +206,100 @@ def _setup_child(env: dict[str, str], checkers: int, cards: int, keys_per_checke
     os.environ.clear()
     os.environ.update(env)
     queue.put(setup_data(checkers, cards, keys_per_checker))
+
+
+# --- in process (no sockets): where the server's time goes ---------------------------------------------------------
+
+
+def _wsgi_environ(path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    import io
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+    return environ
+
+
+def bench_inprocess(args: argparse.Namespace) -> dict[str, Any]:
+    """The m2m request through the WSGI application in this process, without gunicorn or sockets: CPU per request of
+    the lean path (``config.wsgi.application``) and of Django's full handler, and optionally a cProfile listing."""
+    workdir = Path(tempfile.mkdtemp(prefix="gcbench-inproc-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ.update(_env(database_url, workdir))
+    fixture = setup_data(args.checkers, args.cards, args.keys_per_checker)
+    from django.core.wsgi import get_wsgi_application
+
+    from config.wsgi import application as lean
+
+    pipelines = {"wsgi": lean, "django": get_wsgi_application()}
+    statuses: dict[str, int] = {}
+
+    def one(app: Any, i: int) -> None:
+        body = json.dumps({"token": fixture["tokens"][(i * 7) % len(fixture["tokens"])]}).encode()
+        environ = _wsgi_environ(PATHS["m2m"], body, _headers(fixture, i, "m2m"))
+        seen: list[str] = []
+        result = app(environ, lambda status, headers, exc_info=None: seen.append(status))
+        try:
+            payload = b"".join(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+        if not seen[0].startswith("200") or b'"valid"' not in payload[:40]:
+            statuses[seen[0]] = statuses.get(seen[0], 0) + 1
+
+    out: dict[str, Any] = {
+        "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
+        "requests": args.inprocess,
+    }
+    try:
+        for name, app in pipelines.items():
+            for i in range(300):
+                one(app, i)
+            best_cpu = best_wall = float("inf")
+            for _r in range(3):
+                cpu0, wall0 = time.process_time(), time.perf_counter()
+                for i in range(args.inprocess):
+                    one(app, i)
+                best_cpu = min(best_cpu, (time.process_time() - cpu0) / args.inprocess)
+                best_wall = min(best_wall, (time.perf_counter() - wall0) / args.inprocess)
+            out[name] = {
+                "cpu_ms_per_request": round(best_cpu * 1000, 3),
+                "wall_ms_per_request": round(best_wall * 1000, 3),
+            }
+        if args.profile:
+            import cProfile
+            import io as _io
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for i in range(args.inprocess):
+                one(lean, i)
+            profiler.disable()
+            text = _io.StringIO()
+            pstats.Stats(profiler, stream=text).sort_stats(args.profile).print_stats(40)
+            out["profile"] = text.getvalue()
+        out["unexpected_statuses"] = statuses
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return out
 
 
 # --- load generation ------------------------------------------------------------------------------------------------
@@ -561,6 +658,22 @@ def _configs(spec: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def _await_fixture(child: Any, queue: Any, deadline: float = 900) -> dict[str, Any]:
+    """The setup child's fixture; stop at once (with its exit code) if the child dies instead of answering."""
+    import queue as queue_module
+
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            return dict(queue.get(timeout=2))
+        except queue_module.Empty:
+            if not child.is_alive():
+                raise SystemExit(
+                    f"the fixture setup failed (exit code {child.exitcode}); see its traceback above"
+                )
+    raise SystemExit("the fixture setup did not finish in time")
+
+
 def bench_http(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="gcbench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -571,7 +684,7 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
         target=_setup_child, args=(env, args.checkers, args.cards, args.keys_per_checker, queue)
     )
     child.start()
-    fixture = queue.get(timeout=900)
+    fixture = _await_fixture(child, queue)
     child.join()
     use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk") is not None)
     runs = []
@@ -613,8 +726,9 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
                         run["saturation"] = _summary(parts, seconds)
                     sat = run["saturation"]
                     # The server's own CPU per verification: the figure least sensitive to the machine's load.
-                    sat["server_cpu_ms_per_request"] = round((_server_cpu(server.pid) - cpu0) * 1000
-                                                             / max(1, sat["requests"]), 3)
+                    sat["server_cpu_ms_per_request"] = round(
+                        (_server_cpu(server.pid) - cpu0) * 1000 / max(1, sat["requests"]), 3
+                    )
                     per = max(1, args.rate_procs)
                     parts, seconds = _run_procs(
                         _open_loop,
@@ -680,7 +794,27 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--rate-procs", type=int, default=2)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument(
+        "--inprocess",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only the in-process measure: N m2m requests through the WSGI application, no sockets",
+    )
+    parser.add_argument(
+        "--profile",
+        default="",
+        choices=["", "cumulative", "tottime"],
+        help="with --inprocess: a cProfile listing of the lean path, sorted so",
+    )
     args = parser.parse_args()
+    if args.inprocess:
+        measured = bench_inprocess(args)
+        profile = measured.pop("profile", "")
+        print(json.dumps(measured, ensure_ascii=False, indent=2))
+        if profile:
+            print(profile)
+        return 0
     result: dict[str, Any] = {
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],

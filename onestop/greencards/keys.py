@@ -107,8 +107,19 @@ class KeyInfo:
     verify_until: datetime | None
 
 
+@dataclass(frozen=True)
+class Ring:
+    """The key cache's content: every key not compromised (``all``), the public keys a token may verify with
+    (``usable``: active and retired) and the ids of compromised keys (``compromised``), built once per load so the
+    verification hot path does no per-request work on them."""
+
+    all: dict[str, KeyInfo]
+    usable: dict[str, Ed25519PublicKey]
+    compromised: frozenset[str]
+
+
 _lock = threading.Lock()
-_cache: tuple[float, dict[str, KeyInfo]] | None = None
+_cache: tuple[float, Ring] | None = None
 
 
 def invalidate() -> None:
@@ -117,8 +128,8 @@ def invalidate() -> None:
         _cache = None
 
 
-def verification_keys() -> dict[str, KeyInfo]:
-    """Every key that is not compromised, with its status (compromised keys are reported separately)."""
+def verifying_keys() -> Ring:
+    """The keys as of at most ``GREENCARD_KEY_CACHE_SECONDS`` ago (public key objects built once per load)."""
     global _cache
     now = time.monotonic()
     cached = _cache
@@ -130,9 +141,17 @@ def verification_keys() -> dict[str, KeyInfo]:
         kid: KeyInfo(Ed25519PublicKey.from_public_bytes(credential.b64url_decode(public)), status, until)
         for kid, public, status, until in SigningKey.objects.values_list("kid", "public_key", "status", "verify_until")
     }
+    ring = Ring(all=loaded,
+                usable={kid: info.public for kid, info in loaded.items() if info.status != KeyStatus.COMPROMISED},
+                compromised=frozenset(kid for kid, info in loaded.items() if info.status == KeyStatus.COMPROMISED))
     with _lock:
-        _cache = (now, loaded)
-    return loaded
+        _cache = (now, ring)
+    return ring
+
+
+def verification_keys() -> dict[str, KeyInfo]:
+    """Every signing key with its status (compromised ones included, marked so)."""
+    return verifying_keys().all
 
 
 def usable_public_keys(at: datetime | None = None) -> dict[str, Ed25519PublicKey]:
@@ -144,4 +163,4 @@ def usable_public_keys(at: datetime | None = None) -> dict[str, Ed25519PublicKey
 
 
 def compromised_kids() -> set[str]:
-    return {kid for kid, info in verification_keys().items() if info.status == KeyStatus.COMPROMISED}
+    return set(verifying_keys().compromised)

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -42,7 +42,16 @@ from .choices import (
     VerifyReason,
     VerifyResult,
 )
-from .fieldsets import CARD_CLASS, EMPLOYER, NAME, PHOTO, VALID_UNTIL, entitlement_codes, fields_for
+from .fieldsets import (
+    CARD_CLASS,
+    EMPLOYER,
+    FIELD_SETS,
+    NAME,
+    PHOTO,
+    VALID_UNTIL,
+    entitlement_codes,
+    fields_for,
+)
 from .models import (
     ApiKey,
     ClassEntitlement,
@@ -412,12 +421,34 @@ def card_photo_set(*, holder: User, content: bytes, content_type: str) -> GreenC
 
 # --- verification ----------------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class PartnerInfo:
+    """The partner organisation a verification is made for, as read on the hot path (not a model instance)."""
+
+    pk: int
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    """The scan-log row just written (``Verification``), as the caller needs it: id, verdict and time."""
+
+    pk: int
+    card_id: int | None
+    result: str
+    reason: str
+    channel: str
+    checked_at: datetime
+
+
 @dataclass
 class VerifyOutcome:
-    verification: Verification
+    verification: ScanRecord
     reason: str
-    partner: PartnerOrganization
-    card: GreenCard | None = None
+    partner: PartnerInfo
+    card: CardRow | None = None
     fields: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -435,7 +466,7 @@ STATUS_REASONS = {
 }
 
 
-def checker_partner(checker: User, partner_code: str = "") -> PartnerOrganization:
+def checker_partner(checker: User, partner_code: str = "") -> PartnerInfo:
     """The partner organisation the checker verifies for (the one they belong to; ``partner_code`` picks when
     they belong to several). Not a checker → 404."""
     ids = sorted(checker.partner_ids()) if checker.is_authenticated and checker.is_active else []
@@ -444,7 +475,7 @@ def checker_partner(checker: User, partner_code: str = "") -> PartnerOrganizatio
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT id, code, name, kind FROM {PartnerOrganization._meta.db_table} "  # noqa: S608
                            f"WHERE is_active AND id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id", ids)
-            partners = [PartnerOrganization(pk=pk, code=code, name=name, kind=kind)
+            partners = [PartnerInfo(pk, code, name, kind)
                         for pk, code, name, kind in cursor.fetchall()]
     if partner_code:
         partners = [p for p in partners if p.code == partner_code]
@@ -453,9 +484,76 @@ def checker_partner(checker: User, partner_code: str = "") -> PartnerOrganizatio
     return partners[0]
 
 
-# The verification hot path runs three small statements in SQL of its own: on this platform's 2-core servers the ORM
-# spends about a millisecond compiling each query, more than the database spends answering it (docs/performance.md).
-# The statements are plain SQL valid on SQLite and PostgreSQL; the tests run them on both.
+# The verification hot path is plain SQL valid on SQLite and PostgreSQL (the tests run it on both): on this
+# platform's 2-core servers the ORM spends longer compiling a query than the database spends answering it
+# (docs/performance.md). The API-key path makes two statements — one SELECT for the key, its scope, its recent
+# attempts and the card, one INSERT for the scan log; the session path three (rate count, card, log).
+
+# Every entitlement some partner kind may be shown: the card query answers all of them (an EXISTS each, on indexes)
+# so one statement serves every partner; ``_present`` keeps only the partner's own.
+_ALL_ENTITLEMENT_CODES: tuple[str, ...] = tuple(sorted({code for fields in FIELD_SETS.values()
+                                                        for code in entitlement_codes(fields)}))
+
+
+@dataclass(frozen=True, slots=True)
+class CardRow:
+    """What verification reads of a card: status, class, validity, photo, the holder's name, the employer's name and
+    which of ``_ALL_ENTITLEMENT_CODES`` the card's class carries. Never the ID number, phone or family."""
+
+    pk: int
+    card_id: str
+    status: str
+    card_class: str
+    valid_until: date
+    photo: str
+    holder_id: int
+    holder_name: str
+    employer_name: str
+    entitlements: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _card_sql() -> tuple[str, str]:
+    """(columns, joins) of the card part: ``c`` the card by ``card_id = %s``, left-joined so that a missing card (or
+    no card id at all) still gives the row of the API-key query, with NULLs."""
+    from onestop.employers.models import Enterprise
+    from onestop.talents.models import TalentProfile
+
+    # One correlated subquery: bit i set when the card's class carries _ALL_ENTITLEMENT_CODES[i] (and it is active).
+    bits = " ".join(f"WHEN %s THEN {1 << i}" for i in range(len(_ALL_ENTITLEMENT_CODES)))
+    entitlement_bits = (f"(SELECT COALESCE(SUM(CASE e.code {bits} ELSE 0 END), 0) "  # noqa: S608
+                        f"FROM {ClassEntitlement._meta.db_table} ce JOIN {Entitlement._meta.db_table} e "
+                        "ON e.id = ce.entitlement_id WHERE ce.card_class = c.card_class AND e.is_active)")
+    columns = (f"c.id, c.status, c.card_class, c.valid_until, c.photo, c.holder_id, h.real_name, ent.name, "
+               f"{entitlement_bits}")
+    joins = (f"LEFT JOIN {GreenCard._meta.db_table} c ON c.card_id = %s "
+             f"LEFT JOIN {User._meta.db_table} h ON h.id = c.holder_id "
+             f"LEFT JOIN {TalentProfile._meta.db_table} tp ON tp.user_id = c.holder_id "
+             f"LEFT JOIN {Enterprise._meta.db_table} ent ON ent.id = tp.employer_id")
+    return columns, joins
+
+
+def _card_from(card_id: str | None, row: tuple[Any, ...] | list[Any]) -> CardRow | None:
+    if card_id is None or row[0] is None:
+        return None
+    pk, status, card_class, valid_until, photo, holder_id, holder_name, employer_name = row[:8]
+    if isinstance(valid_until, str):
+        valid_until = date.fromisoformat(valid_until)
+    bits = int(row[8] or 0)
+    held = frozenset(code for i, code in enumerate(_ALL_ENTITLEMENT_CODES) if bits & (1 << i))
+    return CardRow(int(pk), card_id, status, card_class, valid_until, photo or "", int(holder_id), holder_name or "",
+                   employer_name or "", held)
+
+
+def _card_row(card_id: str) -> CardRow | None:
+    """The card, for the session path (the API-key path reads it in its key query)."""
+    columns, joins = _card_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM (SELECT 1 AS one) one_row {joins}",  # noqa: S608
+                       [*_ALL_ENTITLEMENT_CODES, card_id])
+        row = cursor.fetchone()
+    return _card_from(card_id, row)
+
 
 def _rate_exceeded(checker: User, moment: datetime, *, api_key_id: int | None = None) -> bool:
     """At most GREENCARD_VERIFY_RATE_PER_MINUTE attempts per checker (GREENCARD_M2M_RATE_PER_MINUTE per API key) in
@@ -473,46 +571,18 @@ def _rate_exceeded(checker: User, moment: datetime, *, api_key_id: int | None = 
     return int(row[0]) >= limit
 
 
-def _card_row(card_id: str, *, employer: bool) -> GreenCard | None:
-    """The card with just what verification needs (holder's name; the employer's name only when asked)."""
-    from onestop.talents.models import TalentProfile
-
-    joins = ""
-    employer_col = "NULL"
-    if employer:
-        from onestop.employers.models import Enterprise
-
-        joins = (f" LEFT JOIN {TalentProfile._meta.db_table} p ON p.user_id = u.id"
-                 f" LEFT JOIN {Enterprise._meta.db_table} e ON e.id = p.employer_id")
-        employer_col = "e.name"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.id, c.status, c.card_class, c.valid_until, c.photo, c.holder_id, u.real_name, {employer_col} "  # noqa: S608
-            f"FROM {GreenCard._meta.db_table} c JOIN {User._meta.db_table} u ON u.id = c.holder_id{joins} "
-            "WHERE c.card_id = %s", [card_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    pk, status, card_class, valid_until, photo, holder_id, real_name, employer_name = row
-    if isinstance(valid_until, str):
-        valid_until = date.fromisoformat(valid_until)
-    card = GreenCard(pk=pk, card_id=card_id, status=status, card_class=card_class, valid_until=valid_until,
-                     photo=photo or "", holder_id=holder_id)
-    card.holder = User(pk=holder_id, real_name=real_name)
-    card._employer_name = employer_name or ""  # type: ignore[attr-defined]
-    return card
+_LOG_COLUMNS = ("card_id", "checker_id", "partner_id", "result", "reason", "channel", "checked_at", "source_ip",
+                "api_key_id")
 
 
-def _log_verification(**values: Any) -> Verification:
-    verification = Verification(**values)
-    columns = ["card_id", "checker_id", "partner_id", "result", "reason", "channel", "checked_at", "source_ip",
-               "api_key_id"]
-    params = [verification.card_id, verification.checker_id, verification.partner_id, verification.result,
-              verification.reason, verification.channel,
-              connection.ops.adapt_datetimefield_value(verification.checked_at), verification.source_ip,
-              verification.api_key_id]
-    sql = (f"INSERT INTO {Verification._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id")
+def _log_verification(*, card_pk: int | None, checker_id: int, partner_id: int, reason: str, channel: str,
+                      checked_at: datetime, source_ip: str | None, api_key_id: int | None) -> ScanRecord:
+    """Append one row to the scan log (one INSERT … RETURNING id)."""
+    result = VerifyResult.VALID if reason == VerifyReason.OK else VerifyResult.INVALID
+    params = [card_pk, checker_id, partner_id, str(result), str(reason), str(channel),
+              connection.ops.adapt_datetimefield_value(checked_at), source_ip, api_key_id]
+    sql = (f"INSERT INTO {Verification._meta.db_table} ({', '.join(_LOG_COLUMNS)}) "  # noqa: S608
+           f"VALUES ({', '.join(['%s'] * len(_LOG_COLUMNS))}) RETURNING id")
     if connection.vendor == "postgresql" or not connection.get_autocommit():
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -527,24 +597,30 @@ def _log_verification(**values: Any) -> Verification:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
-    verification.pk = int(row[0])
-    return verification
+    return ScanRecord(int(row[0]), card_pk, str(result), str(reason), str(channel), checked_at)
 
 
-def _check_token(token: str, moment: datetime) -> tuple[str, credential.Claims | None]:
-    known = keys.verification_keys()
-    usable = {kid: info.public for kid, info in known.items() if info.status != KeyStatus.COMPROMISED}
+def _parse(token: str) -> credential.Parsed | credential.TokenError:
     try:
-        claims = credential.verify(token, keys=usable, now=int(moment.timestamp()))
+        return credential.parse((token or "").strip())
     except credential.TokenError as exc:
-        if exc.reason == credential.Reason.UNKNOWN_KEY and exc.detail in known:
+        return exc
+
+
+def _check_token(parsed: credential.Parsed | credential.TokenError,
+                 moment: datetime) -> tuple[str, credential.Claims | None]:
+    """The reason and, when the signature held (valid, or only outside its validity), the claims."""
+    if isinstance(parsed, credential.TokenError):
+        return VerifyReason(str(parsed.reason)), None
+    ring = keys.verifying_keys()
+    try:
+        claims = credential.verify_parsed(parsed, keys=ring.usable, now=int(moment.timestamp()))
+    except credential.TokenError as exc:
+        if exc.reason == credential.Reason.UNKNOWN_KEY and exc.detail in ring.compromised:
             return VerifyReason.KEY_COMPROMISED, None
         reason = VerifyReason(str(exc.reason))
         if reason in (VerifyReason.NOT_YET_VALID, VerifyReason.EXPIRED):
-            # The signature held: the token is genuine, only outside its validity.
-            header, payload, _si, _sig = credential.decode_unverified(token)
-            return reason, credential.Claims(str(payload["jti"]), str(payload["cls"]), int(payload["nbf"]),
-                                             int(payload["exp"]), str(header["kid"]))
+            return reason, parsed.claims  # the signature held: the token is genuine, only outside its validity
         return reason, None
     return VerifyReason.OK, claims
 
@@ -558,50 +634,53 @@ def card_verify(*, token: str, checker: User, channel: str = VerifyChannel.API, 
     partner = checker_partner(checker, partner_code)
     if channel not in VerifyChannel.values or channel == VerifyChannel.M2M:
         channel = VerifyChannel.API
-    return _verify(token=token, checker=checker, partner=partner, channel=channel, source_ip=source_ip,
-                   moment=now or timezone.now())
+    moment = now or timezone.now()
+    if _rate_exceeded(checker, moment):
+        _refuse_rate_limited(checker_id=checker.pk, partner_id=partner.pk, channel=channel, moment=moment,
+                             source_ip=source_ip, api_key_id=None)
+    parsed = _parse(token)
+    reason, claims = _check_token(parsed, moment)
+    card = _card_row(claims.card_id) if claims is not None else None
+    return _conclude(reason=reason, claims=claims, card=card, checker_id=checker.pk, partner=partner,
+                     channel=channel, moment=moment, source_ip=source_ip, api_key_id=None)
 
 
-def _verify(*, token: str, checker: User, partner: PartnerOrganization, channel: str, source_ip: str | None,
-            moment: datetime, api_key_id: int | None = None, limited: bool | None = None) -> VerifyOutcome:
-    """The shared path of the session (``card_verify``) and the API-key (``card_verify_m2m``) verification;
-    ``limited`` when the caller already counted the recent attempts."""
-    token = (token or "").strip()
-    if limited is None:
-        limited = _rate_exceeded(checker, moment, api_key_id=api_key_id)
-    if limited:
-        _log_verification(checker=checker, partner=partner, result=VerifyResult.INVALID,
-                          reason=VerifyReason.RATE_LIMITED, channel=channel, checked_at=moment, source_ip=source_ip,
-                          api_key_id=api_key_id)
-        raise RateLimited(str(VerifyReason.RATE_LIMITED.label),
-                          extra={"reason": VerifyReason.RATE_LIMITED, "retry_after": 60})
-    reason, claims = _check_token(token, moment)
-    wanted = fields_for(partner.kind)
-    card: GreenCard | None = None
-    if claims is not None:
-        card = _card_row(claims.card_id, employer=EMPLOYER in wanted)
-        if card is None:
-            reason = VerifyReason.UNKNOWN_CARD
-        elif reason == VerifyReason.OK and card.status != CardStatus.ACTIVE:
-            reason = STATUS_REASONS[CardStatus(card.status)]
-        elif reason == VerifyReason.OK and card.card_class != claims.card_class:
-            reason = VerifyReason.REPLACED
-    verification = _log_verification(
-        card=card, checker=checker, partner=partner,
-        result=VerifyResult.VALID if reason == VerifyReason.OK else VerifyResult.INVALID,
-        reason=reason, channel=channel, checked_at=moment, source_ip=source_ip, api_key_id=api_key_id)
+def _refuse_rate_limited(*, checker_id: int, partner_id: int, channel: str, moment: datetime,
+                         source_ip: str | None, api_key_id: int | None) -> None:
+    _log_verification(card_pk=None, checker_id=checker_id, partner_id=partner_id, reason=VerifyReason.RATE_LIMITED,
+                      channel=channel, checked_at=moment, source_ip=source_ip, api_key_id=api_key_id)
+    raise RateLimited(str(VerifyReason.RATE_LIMITED.label),
+                      extra={"reason": VerifyReason.RATE_LIMITED, "retry_after": 60})
+
+
+def _conclude(*, reason: str, claims: credential.Claims | None, card: CardRow | None, checker_id: int,
+              partner: PartnerInfo, channel: str, moment: datetime, source_ip: str | None,
+              api_key_id: int | None) -> VerifyOutcome:
+    """The shared end of both paths: the card's state decides, the attempt is logged, the partner's fields built.
+    ``card`` is only trusted when ``claims`` is (the signature held)."""
+    if claims is None:
+        card = None
+    elif card is None:
+        reason = VerifyReason.UNKNOWN_CARD
+    elif reason == VerifyReason.OK and card.status != CardStatus.ACTIVE:
+        reason = STATUS_REASONS[CardStatus(card.status)]
+    elif reason == VerifyReason.OK and card.card_class != claims.card_class:
+        reason = VerifyReason.REPLACED
+    verification = _log_verification(card_pk=card.pk if card is not None else None, checker_id=checker_id,
+                                     partner_id=partner.pk, reason=reason, channel=channel, checked_at=moment,
+                                     source_ip=source_ip, api_key_id=api_key_id)
     outcome = VerifyOutcome(verification=verification, reason=reason, partner=partner, card=card)
     if reason == VerifyReason.OK and card is not None:
-        outcome.fields = _present(card, wanted, verification)
+        outcome.fields = _present(card, fields_for(partner.kind), verification.pk)
     return outcome
 
 
-def _present(card: GreenCard, wanted: tuple[str, ...], verification: Verification) -> dict[str, Any]:
+def _present(card: CardRow, wanted: tuple[str, ...], verification_id: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if NAME in wanted:
-        out["name"] = card.holder.real_name
+        out["name"] = card.holder_name
     if PHOTO in wanted:
-        out["photo_url"] = (reverse("greencards:verification_photo", kwargs={"pk": verification.pk})
+        out["photo_url"] = (reverse("greencards:verification_photo", kwargs={"pk": verification_id})
                             if card.photo else None)
     if CARD_CLASS in wanted:
         out["card_class"] = card.card_class
@@ -609,17 +688,10 @@ def _present(card: GreenCard, wanted: tuple[str, ...], verification: Verificatio
     if VALID_UNTIL in wanted:
         out["valid_until"] = card.valid_until.isoformat()
     if EMPLOYER in wanted:
-        out["employer"] = getattr(card, "_employer_name", "")
+        out["employer"] = card.employer_name
     codes = entitlement_codes(wanted)
     if codes:
-        marks = ", ".join(["%s"] * len(codes))
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT e.code FROM {ClassEntitlement._meta.db_table} ce "  # noqa: S608
-                           f"JOIN {Entitlement._meta.db_table} e ON e.id = ce.entitlement_id "
-                           f"WHERE ce.card_class = %s AND e.is_active AND e.code IN ({marks})",
-                           [card.card_class, *codes])
-            held = {row[0] for row in cursor.fetchall()}
-        out["entitlements"] = {code: code in held for code in codes}
+        out["entitlements"] = {code: code in card.entitlements for code in codes}
     return out
 
 
@@ -695,49 +767,68 @@ def api_key_revoke(*, key: ApiKey, actor: User) -> ApiKey:
     return key
 
 
-def _api_key_principal(presented: str, moment: datetime) -> tuple[int, User, PartnerOrganization, bool]:
-    """The key's id, checker and partner and whether its rate limit is reached, or ``Unauthenticated``. One indexed
-    query: the key by its public id, still unrevoked, its checker active and still a checker at the key's partner,
-    the partner active, with the key's attempts in the last 60 s (``_rate_exceeded``'s window, counted in the same
-    round trip). The hash comparison is constant-time; an unknown id, a wrong secret and a revoked key answer the
-    same."""
+@lru_cache(maxsize=1)
+def _m2m_sql() -> str:
     from onestop.core.choices import PARTNER_ROLES
     from onestop.core.models import RoleAssignment
+
+    columns, joins = _card_sql()
+    roles = ", ".join(["%s"] * len(PARTNER_ROLES))
+    return (
+        f"SELECT k.id, k.secret_hash, k.checker_id, p.id, p.code, p.name, p.kind, "  # noqa: S608
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {Verification._meta.db_table} v WHERE v.api_key_id = k.id "
+        f"AND v.checked_at > %s LIMIT %s) recent), {columns} "
+        f"FROM {ApiKey._meta.db_table} k JOIN {User._meta.db_table} u ON u.id = k.checker_id "
+        f"JOIN {PartnerOrganization._meta.db_table} p ON p.id = k.partner_id {joins} "
+        "WHERE k.key_id = %s AND k.revoked_at IS NULL AND u.is_active AND p.is_active "
+        f"AND EXISTS (SELECT 1 FROM {RoleAssignment._meta.db_table} r WHERE r.user_id = k.checker_id "
+        f"AND r.partner_id = k.partner_id AND r.role IN ({roles}))")
+
+
+def _api_key_principal(presented: str, moment: datetime, card_id: str | None
+                       ) -> tuple[int, int, PartnerInfo, bool, tuple[Any, ...]]:
+    """The key's id, its checker's id, its partner, whether its rate limit is reached, and the card columns, or
+    ``Unauthenticated``. One indexed query: the key by its public id, still unrevoked, its checker active and still
+    a checker at the key's partner, the partner active, with the key's attempts in the last 60 s (``_rate_exceeded``'s
+    window) and the card named by the not yet verified token (left-joined: read, and trusted only once the signature
+    has held). The hash comparison is constant-time; an unknown id, a wrong secret and a revoked key answer the
+    same."""
+    from onestop.core.choices import PARTNER_ROLES
 
     parts = (presented or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or len(presented) > 200:
         raise Unauthenticated(_("接口密钥无效或已吊销。"))
-    roles = [str(r) for r in PARTNER_ROLES]
     limit = int(settings.GREENCARD_M2M_RATE_PER_MINUTE)
     since = connection.ops.adapt_datetimefield_value(moment - timedelta(seconds=60))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT k.id, k.secret_hash, k.checker_id, p.id, p.code, p.name, p.kind, "  # noqa: S608
-            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {Verification._meta.db_table} v WHERE v.api_key_id = k.id "
-            "AND v.checked_at > %s LIMIT %s) recent) "
-            f"FROM {ApiKey._meta.db_table} k JOIN {User._meta.db_table} u ON u.id = k.checker_id "
-            f"JOIN {PartnerOrganization._meta.db_table} p ON p.id = k.partner_id "
-            "WHERE k.key_id = %s AND k.revoked_at IS NULL AND u.is_active AND p.is_active "
-            f"AND EXISTS (SELECT 1 FROM {RoleAssignment._meta.db_table} r WHERE r.user_id = k.checker_id "
-            f"AND r.partner_id = k.partner_id AND r.role IN ({', '.join(['%s'] * len(roles))}))",
-            [since, limit, parts[1], *roles])
+        cursor.execute(_m2m_sql(), [since, limit, *_ALL_ENTITLEMENT_CODES, card_id, parts[1],
+                                    *[str(r) for r in PARTNER_ROLES]])
         row = cursor.fetchone()
     expected = row[1] if row is not None else "0" * 64
     if not hmac.compare_digest(expected, api_key_hash(presented)) or row is None:
         raise Unauthenticated(_("接口密钥无效或已吊销。"))
-    key_pk, _hash, checker_id, partner_pk, code, name, kind, recent = row
-    return (int(key_pk), User(pk=checker_id), PartnerOrganization(pk=partner_pk, code=code, name=name, kind=kind),
-            int(recent) >= limit)
+    key_pk, _hash, checker_id, partner_pk, code, name, kind, recent = row[:8]
+    return (int(key_pk), int(checker_id), PartnerInfo(int(partner_pk), code, name, kind),
+            int(recent) >= limit, row[8:])
 
 
 def card_verify_m2m(*, presented_key: str, token: str, source_ip: str | None = None,
                     now: datetime | None = None) -> VerifyOutcome:
-    """Verification for a partner's scanner or system, authenticated by an API key instead of a session. Same scan
-    log (with the key), same field set (the key's partner), rate limit per key; ``Unauthenticated`` → 401."""
+    """Verification for a partner's scanner or system, authenticated by an API key instead of a session. Same checks
+    in the same order as ``card_verify`` (key → rate limit → signature, key and validity → card state → field set),
+    same scan log (with the key), the key's partner's field set; ``Unauthenticated`` → 401. Two statements: the key
+    query (which also reads the card) and the scan-log insert."""
     moment = now or timezone.now()
-    key_pk, checker, partner, limited = _api_key_principal(presented_key, moment)
-    return _verify(token=token, checker=checker, partner=partner, channel=VerifyChannel.M2M, source_ip=source_ip,
-                   moment=moment, api_key_id=key_pk, limited=limited)
+    parsed = _parse(token)
+    card_id = parsed.claims.card_id if isinstance(parsed, credential.Parsed) else None
+    key_pk, checker_id, partner, limited, card_columns = _api_key_principal(presented_key, moment, card_id)
+    if limited:
+        _refuse_rate_limited(checker_id=checker_id, partner_id=partner.pk, channel=VerifyChannel.M2M, moment=moment,
+                             source_ip=source_ip, api_key_id=key_pk)
+    reason, claims = _check_token(parsed, moment)
+    return _conclude(reason=reason, claims=claims, card=_card_from(card_id, card_columns), checker_id=checker_id,
+                     partner=partner, channel=VerifyChannel.M2M, moment=moment, source_ip=source_ip,
+                     api_key_id=key_pk)
 
 
 # --- entitlement requests (on the generic workflow) ------------------------------------------------------------------
