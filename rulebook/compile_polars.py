@@ -335,13 +335,22 @@ def value_expr(ctx: _Ctx | CompiledRuleSet, node: Value) -> pl.Expr:
     raise TypeError(f"unknown value node {type(node).__name__}")
 
 
-def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> tuple[pl.Expr, bool] | None:
+Masked = Callable[[pl.Expr], pl.Expr]
+
+
+def _clamp_fold(
+    ctx: _Ctx, node: Arith, narrow_ok: bool = False
+) -> tuple[pl.Expr, bool, Masked | None] | None:
     """``min(f(x), cap)`` / ``max(f(x), floor)`` with ``f`` a rounded non-negative product of one column:
     ``f`` is monotone, so the clamp is a threshold on the column found once in Python (exact integers),
     e.g. ``min(round(income × 2.35%), 650 元)`` → ``when(income >= 2765958).then(65000).otherwise(f)``.
 
-    Returns ``(expression, narrow)``; ``narrow`` (only with ``narrow_ok``) means UInt32 values, which the
-    caller widens once at the end."""
+    Returns ``(expression, narrow, masked)``; ``narrow`` (only with ``narrow_ok``) means UInt32 values,
+    which the caller widens once at the end. ``masked`` (narrow only), given the rule's final eligibility
+    ``e``, builds the output amount directly — ``Int64``, 0 where ``e`` is not TRUE — as
+    ``f(min(x if e else 0, t))``: with a rate of at most 1 the rounded product grows by at most 1 per unit,
+    so ``f(t)`` is exactly the cap, and ``f(0) = 0``; one selection on the narrow input replaces the
+    threshold test and two selections on the output (≈ 20 % of a rate-based amount's time)."""
     consts = [a for a in node.args if is_constant(a)]
     var = [a for a in node.args if not is_constant(a)]
     if len(var) != 1 or not consts or not isinstance(var[0], Arith) or var[0].op != "mul":
@@ -375,17 +384,27 @@ def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> tuple[pl.Exp
             # test reads the original column.
             x32 = ctx.temp(f"u32.{name}", x.cast(pl.UInt32, strict=False))
             below32 = (x32 * mul + add) // div
-            if xmax is not None and xmax < t:  # no value of the data reaches the cap: no clamp at all
+            reached = xmax is None or xmax >= t  # some value of the data may reach the cap
+            if not reached:  # no value of the data reaches the cap: no clamp at all
                 clamped = below32
             else:
                 clamped = pl.when(x >= t).then(ctx.typed(bound, pl.UInt32())).otherwise(below32)
-            return (clamped, True) if narrow_ok else (clamped.cast(I64), False)
+            masked: Masked | None = None
+            if xmax is not None and xmax < 2**32 and k <= post and add < div:  # the cast is exact
+                zero, t32 = ctx.typed(0, pl.UInt32()), ctx.typed(t, pl.UInt32()) if reached else None
+
+                def masked(e: pl.Expr) -> pl.Expr:
+                    xe = pl.when(e).then(x32).otherwise(zero)
+                    xe = pl.min_horizontal(xe, t32) if t32 is not None else xe
+                    return ((xe * mul + add) // div).cast(I64)
+
+            return (clamped, True, masked) if narrow_ok else (clamped.cast(I64), False, None)
         if xmax is not None and xmax < t:
-            return value_expr(ctx, f), False
-        return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False
+            return value_expr(ctx, f), False, None
+        return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False, None
     t = _first_reaching(k, post, bound + 1)  # f(x) <= floor  <=>  x < t
     x = pl.col(xs[0].name)
-    return pl.when(x < t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False
+    return pl.when(x < t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False, None
 
 
 def _first_reaching(k: int, post: int, bound: int) -> int:
@@ -798,7 +817,8 @@ class _RuleExprs:
         self.elig0: pl.Expr
         self.amount: pl.Expr = ctx.lit(MONEY, 0)
         self.amount_nullable = False
-        self.amount32 = False  # the amount is Int32 (a narrow clamp): widened once in the output
+        self.amount32 = False  # the amount is UInt32 (a narrow clamp): widened once in the output
+        self.amount_masked: Masked | None = None  # eligibility → output amount (see _clamp_fold)
         self.points: pl.Expr | None = None
         self.tier: pl.Expr | None = None
         self.mask: pl.Expr | None = None
@@ -828,7 +848,7 @@ class _RuleExprs:
                     else None
                 )
                 if clamp is not None:
-                    self.amount, self.amount32 = clamp
+                    self.amount, self.amount32, self.amount_masked = clamp
                 else:
                     self.amount = value_expr(ctx, rule.amount)
                 if nullable(ctx, rule.amount):
@@ -1135,7 +1155,9 @@ class BatchPlan:
             e = final[r.id]
             outputs.append(e.alias(prefix + col_name(r.id, "eligible")))
             amount = pl.col(t("a", r.id)) if r.id in in_group else x.amount
-            if x.amount32:
+            if x.amount_masked is not None and r.id not in in_group:
+                out = x.amount_masked(e)
+            elif x.amount32:
                 out = pl.when(e).then(amount).otherwise(ctx.typed(0, pl.UInt32())).cast(I64)
             else:
                 out = pl.when(e).then(amount).otherwise(zero)

@@ -228,8 +228,11 @@ def test_float_threshold_is_the_exact_boundary(k: int, scale: int) -> None:
     scale=st.sampled_from([2, 3, 4, 5]),
     cap=st.one_of(st.integers(0, 10**8), st.sampled_from([0, 1, 2**31, 2**32 - 1, 2**32, 2**33])),
     op=st.sampled_from(["min", "max"]),
+    flags=st.lists(st.booleans(), min_size=30, max_size=30),
 )
-def test_clamped_product_is_exact(xs: list[int], rate: int, scale: int, cap: int, op: str) -> None:
+def test_clamped_product_is_exact(
+    xs: list[int], rate: int, scale: int, cap: int, op: str, flags: list[bool]
+) -> None:
     """``min/max(round(x × rate), cap)`` on non-negative data: the threshold fold and its narrow (32-bit)
     evaluation below the threshold — chosen from the data's magnitude — agree with the interpreter,
     including values that do not fit 32 bits."""
@@ -238,7 +241,7 @@ def test_clamped_product_is_exact(xs: list[int], rate: int, scale: int, cap: int
         {
             "id": "t",
             "version": "1",
-            "attributes": {"x": {"type": "money"}},
+            "attributes": {"x": {"type": "money"}, "b": {"type": "bool"}},
             "parameters": {
                 "rate": {
                     "type": "decimal",
@@ -248,8 +251,13 @@ def test_clamped_product_is_exact(xs: list[int], rate: int, scale: int, cap: int
                 "cap": {"type": "money", "values": [{"from": "2024-01-01", "value": cap}]},
             },
             "rules": [
-                {"id": "r", "amount": {op: [{"mul": [{"attr": "x"}, {"param": "rate"}]}, {"param": "cap"}]}}
+                {
+                    "id": "r",
+                    "when": {"attr": "b"},
+                    "amount": {op: [{"mul": [{"attr": "x"}, {"param": "rate"}]}, {"param": "cap"}]},
+                }
             ],
         }
     )
-    assert_agree(Engine(rs), [{"x": x} for x in xs], {"x": pl.Int64}, dt.date(2024, 8, 1))
+    persons = [{"x": x, "b": b} for x, b in zip(xs, flags, strict=False)]
+    assert_agree(Engine(rs), persons, {"x": pl.Int64, "b": pl.Boolean}, dt.date(2024, 8, 1))
