@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from . import policy
+from . import lists, policy
 from .matrix import (
     ADMIN_PREFIX,
     admin_routes,
@@ -215,3 +215,119 @@ def test_admin_matrix(world: World) -> None:
     print(f"\nadmin: {tally.requests} requests over {len(admin_routes())} patterns, all refused")
     assert not tally.failures, "\n".join(tally.failures[:50])
     assert ADMIN_PREFIX
+
+
+def _values(node: Any, name: str, out: set[str]) -> set[str]:
+    """Every value of the field ``name`` at any depth of a JSON answer (datetimes as local time to the second)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == name and not isinstance(v, dict | list):
+                out.add(_local(v))
+            _values(v, name, out)
+    elif isinstance(node, list):
+        for item in node:
+            _values(item, name, out)
+    return out
+
+
+def _local(value: Any) -> str:
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    text = str(value)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Answer:
+    """One list response, and whether it shows a given world object as a row."""
+
+    def __init__(self, response: Any) -> None:
+        self.status = response.status_code
+        body = response.content.decode("utf-8", errors="replace")
+        self.json: Any = None
+        if response.get("Content-Type", "").startswith("application/json"):
+            self.json = json.loads(body)
+            body = json.dumps(self.json, ensure_ascii=False)
+        self.text = body
+
+    def shows(self, rows: lists.Rows, obj: Any) -> bool:
+        from django.urls import reverse
+
+        if rows.link:
+            return f'"{reverse(rows.link, kwargs={rows.kw: obj.key, **rows.extra})}"' in self.text
+        if rows.text:
+            assert obj.marker, f"{rows.kind}: the world gives this kind no marker"
+            return obj.marker in self.text
+        wanted = obj.marker if rows.by == "marker" else str(obj.key)
+        return self.json is not None and wanted in _values(self.json, rows.field, set())
+
+
+def test_list_scoping(world: World) -> None:
+    """Every list page and list operation, as every principal allowed to open it: no row of an object owned by the
+    principal's counterpart (talent A ↔ B, employer X ↔ Y, department 1 ↔ 2), and the principal's own rows."""
+    from django.test import Client
+
+    from .world import NEEDS_OTP, sign_in
+
+    # Fresh sessions: the matrix, when it runs first in this module, ends some of the shared clients' sessions.
+    clients = {p: sign_in(Client(), world.users[p], otp=p in NEEDS_OTP) for p in PRINCIPALS if p != "anon"}
+    responses, leaked, own_found = 0, [], 0
+    problems: list[str] = []
+    proven: dict[tuple[str, str], int] = {}
+    for name, listing in lists.LISTS.items():
+        api = name.startswith("GET ")
+        rule = policy.API.get(name) if api else policy.URLS.get(name)
+        assert rule is not None, f"{name}: in lists.py but not in the policy table"
+        for obj in world.of(listing.obj) if listing.obj else [None]:
+            if api:
+                path = API_PARAM.sub(lambda m, o=obj: str(o.key), name.split(" ", 1)[1])
+            else:
+                route = next(r for r in site_routes() if r.name == name)
+                path = fill(route.route, dict.fromkeys(route.kwargs, obj.key if obj else MISSING_PK))
+            if listing.query:
+                path += "?" + listing.query
+            for principal in PRINCIPALS:
+                owners = obj.owners if obj else None
+                cross = is_cross(principal, owners) if owners and not rule.shared else None
+                if rule.expect(principal, owners, cross=bool(cross)) != "ok":
+                    continue
+                answer = Answer(clients[principal].get(path))
+                responses += 1
+                if answer.status != 200:
+                    problems.append(f"GET {path} as {principal}: {answer.status}")
+                    continue
+                shown_other, own_here = [], 0
+                for rows in listing.rows:
+                    for o in world.of(rows.kind):
+                        if not o.owners:
+                            continue
+                        if is_cross(principal, o.owners):
+                            if answer.shows(rows, o):
+                                shown_other.append(f"{rows.kind} {o.key} of {'/'.join(sorted(o.owners))}")
+                        elif principal in o.owners:
+                            if answer.shows(rows, o):
+                                own_here += 1
+                                proven[(name, rows.kind)] = proven.get((name, rows.kind), 0) + 1
+                            elif not (rows.own_optional or listing.obj):
+                                problems.append(f"GET {path} as {principal}: own {rows.kind} {o.key} not listed")
+                own_found += own_here
+                owns_some = any(principal in o.owners for rows in listing.rows for o in world.of(rows.kind))
+                if listing.obj and owns_some and not own_here:
+                    problems.append(f"GET {path} as {principal}: none of its own rows listed")
+                if shown_other:
+                    leaked.append(f"GET {path} as {principal} shows " + ", ".join(shown_other))
+    unproven = [f"{name}: {rows.kind}" for name, listing in lists.LISTS.items() for rows in listing.rows
+                if (name, rows.kind) not in proven]
+    print(f"\nlist scoping: {len(leaked)} of {responses} list responses leaked another owner's rows "
+          f"({len(lists.LISTS)} lists; {own_found} own rows found)")
+    assert not leaked, "lists showing another owner's rows:\n" + "\n".join(leaked)
+    assert not problems, "\n".join(problems)
+    assert not unproven, "list lines whose rows were never recognised (they would prove nothing):\n" + "\n".join(
+        unproven)

@@ -53,6 +53,7 @@ class Obj:
 
     key: Any
     owners: frozenset[str]
+    marker: str = ""  # a text that shows this object, and no other, in a list (when its key does not show)
 
 
 MISSING = Obj(MISSING_PK, frozenset())
@@ -79,8 +80,8 @@ class World:
             return [MISSING]
         return self.objects.get(kind) or [MISSING]
 
-    def add(self, kind: str, key: Any, *owners: str) -> None:
-        self.objects.setdefault(kind, []).append(Obj(key, frozenset(owners)))
+    def add(self, kind: str, key: Any, *owners: str, marker: str = "") -> None:
+        self.objects.setdefault(kind, []).append(Obj(key, frozenset(owners), marker))
 
 
 def build_world() -> World:
@@ -188,15 +189,15 @@ def _workflow(world: World, dept_1: Any, dept_2: Any) -> None:
 
 
 def _greencards(world: World) -> None:
-    """A green card per talent (issued by the system, as on certification) and an entitlement request on it, which
-    only its holder may see."""
+    """A green card per talent (issued by the system, as on certification), an entitlement request on it and a scan
+    of it by the partner desk, which only its holder may see."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from onestop.core.tests.factories import DepartmentFactory
     from onestop.greencards.models import ClassEntitlement, GreenCard
-    from onestop.greencards.services import card_issue, entitlement_request_submit
+    from onestop.greencards.services import card_issue, card_verify, entitlement_request_submit
     from onestop.workflow.definitions import read_spec, shipped_spec_files
     from onestop.workflow.services import definition_publish
 
@@ -215,6 +216,12 @@ def _greencards(world: World) -> None:
             "entitlement__code", flat=True).first()
         request = entitlement_request_submit(holder=holder, entitlement_code=code)
         world.add("greencard_request", request.pk, who)
+        # The partner desk scans the card once; the scan log row is the holder's only. Each scan at its own second,
+        # so the time shown in the log tells the two apart.
+        moment = (timezone.now() - timedelta(minutes=10 + TALENT_PAIR.index(who))).replace(microsecond=0)
+        scan = card_verify(token=card.token, checker=world.users["partner"], now=moment)
+        world.add("scan", scan.verification.pk, who,
+                  marker=timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def _housing(world: World) -> None:
@@ -340,8 +347,9 @@ def _apartments(world: World) -> None:
                        closes_on=today + timedelta(days=3), unit_ids=[u.pk for u in units], today=today)
     world.add("round", rnd.code, *TALENT_PAIR)  # public: shared by everyone
     for who in TALENT_PAIR:
-        world.add("housing_application", application_submit(rnd=rnd, applicant=world.users[who],
-                                                             preferences=[Layout.ONE_BED], today=today).pk, who)
+        application = application_submit(rnd=rnd, applicant=world.users[who], preferences=[Layout.ONE_BED],
+                                         today=today)
+        world.add("housing_application", application.pk, who, marker=application.code)
     after = today + timedelta(days=4)
     round_publish(rnd=rnd, actor=clerk, today=after)
     round_draw(rnd=rnd, actor=clerk, today=after)
@@ -522,9 +530,10 @@ def _targets(world: World) -> None:
         owners = ("staff_1",) if who == "staff_1" else ("staff_1", "staff_2")
         target = Target.objects.get(year=2024, code=code)
         world.add("target", target.pk, *owners)
+        source = f"填报系统（{code}）"  # shown in the target's drill-down: tells the two figures apart
         figure = reported_figure_enter(actor=world.users[who], target=target, month=date(2024, 1, 1), value="10",
-                                       source="填报系统", evidence=SimpleUploadedFile("证明.pdf", PDF, "application/pdf"))
-        world.add("reported_figure", figure.pk, *owners)
+                                       source=source, evidence=SimpleUploadedFile("证明.pdf", PDF, "application/pdf"))
+        world.add("reported_figure", figure.pk, *owners, marker=source)
         report = report_request(actor=world.users[who], year=2024, month=1)
         report_generate(report_id=report.pk)
         world.add("monthly_report", report.pk, *owners)
