@@ -566,6 +566,18 @@ def certificate_for(*, user: User, pk: int) -> Certificate:
     return certificate
 
 
+def objection_for_resolver(*, user: User, pk: int) -> Objection:
+    """An objection for the talent office's staff, who resolve objections; anyone else — and an unknown id — gets
+    NotFound (audited as a refused resolution), before the form they sent is looked at."""
+    objection = (Objection.objects.select_related("application").filter(pk=pk).first()
+                 if user.is_authenticated else None)
+    if objection is None or not _is_office_staff(user):
+        audit_record(action="certification.objection.resolve", actor=user if user.is_authenticated else None,
+                     object_type="talents.objection", object_id=str(pk), result=AuditResult.DENIED)
+        raise NotFound(_("异议不存在，或您无权处理。"))
+    return objection
+
+
 def publicity_list(*, today: date | None = None) -> Any:
     day = today or wd.today()
     return (CertificationApplication.objects.filter(status=ApplicationStatus.PUBLICITY, publicity_end__gte=day)

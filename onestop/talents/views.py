@@ -42,7 +42,7 @@ from .forms import (
     RevokeForm,
 )
 from .importer import registry_import
-from .models import Certificate, Document, ImportRun, Objection, TalentProfile
+from .models import Certificate, Document, ImportRun, TalentProfile
 from .permissions import can_download
 
 SECTION_FORMS: dict[str, Any] = {
@@ -282,8 +282,10 @@ def publicity(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.CERT_REVIEW)
 @require_POST
 def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    objection = Objection.objects.select_related("application").filter(pk=pk).first()
-    if objection is None:
+    # Scope first: someone who may not resolve this objection gets 404 whatever the form holds.
+    try:
+        objection = cert.objection_for_resolver(user=_user(request), pk=pk)
+    except NotFound:
         raise Http404
     form = ResolveForm(request.POST)
     try:

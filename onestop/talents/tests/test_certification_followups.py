@@ -225,3 +225,34 @@ def test_children_only_for_education_and_health_masked_until_revealed(setup, log
     assert login(education, otp=True).get("/talent/children/RC9999999/").status_code == 404
     assert AuditEvent.objects.filter(action="talent.children.view", result="denied").count() == 10
     assert login(s["talent"]).get(url).status_code in (403, 404)  # the talent uses the profile page
+
+
+# --- resolving an objection: scope before the form -----------------------------------------------------------------
+
+def test_objection_resolve_is_404_for_anyone_but_the_talent_office_whatever_the_form(setup, login):
+    """Staff who may not resolve the objection get 404 for an empty, an invalid and a valid form alike (the scope is
+    checked before the input), each refusal audited; the talent office's staff get the form error instead."""
+    from onestop.talents.choices import ObjectionStatus
+
+    s = setup
+    application = _apply(s)
+    cert.certification_decide(application=application, actor=s["hr"], action="approve")
+    cert.certification_decide(application=application, actor=s["office"], action="approve")
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.PUBLICITY
+    objection = cert.objection_file(application=application, actor=TalentFactory(), content="申报的学位信息存疑，请核实。")
+    url = f"/talent/certification/objections/{objection.pk}/resolve/"
+    other = login(s["housing"], otp=True)  # a reviewer of another department
+    for data in ({}, {"upheld": "maybe"}, {"upheld": "1", "resolution": "核查属实，异议成立。"}):
+        assert other.post(url, data).status_code == 404, data
+    assert AuditEvent.objects.filter(action="certification.objection.resolve", result="denied",
+                                     actor=s["housing"]).count() == 3
+    office = login(s["office"], otp=True)
+    assert office.post("/talent/certification/objections/999999/resolve/", {}).status_code == 404
+    response = office.post(url, {})
+    assert response.status_code == 302 and response["Location"].endswith(f"/certification/{application.pk}/")
+    objection.refresh_from_db()
+    assert objection.status == ObjectionStatus.OPEN  # nothing resolved by the refusals or the empty form
+    office.post(url, {"upheld": "0", "resolution": "经核实，异议不成立。"})
+    objection.refresh_from_db()
+    assert objection.status == ObjectionStatus.DISMISSED
