@@ -1,6 +1,8 @@
 """Inventory import from an Excel workbook (openpyxl): sheet 「房源」 for apartment / gifted-housing units, sheet
 「驿站床位」 for warm-station beds. Every row is checked first; any error → nothing is written and the report lists each
-one by sheet, row and column. Otherwise everything is written in one transaction (upsert by natural keys)."""
+one by sheet, row and column. Units follow the inventory form's rules (new units 空闲 or 维修中 only, existing units
+only between those two, a unit in an unfinished round keeps layout and area). Otherwise everything is written in one
+transaction (upsert by natural keys)."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from openpyxl import Workbook, load_workbook
 from onestop.core.audit import audit_record
 from onestop.core.models import User
 
-from .choices import Layout, ProjectKind, UnitStatus
-from .models import Bed, Project, Room, WarmStation
-from .services import _require_staff, _unit_upsert
+from .choices import Layout, ProjectKind, RoundStatus, UnitStatus
+from .errors import TransitionNotAllowed
+from .models import Bed, Project, Room, RoundUnit, Unit, WarmStation
+from .services import MANUAL_UNIT_STATES, _require_staff, _transition, _unit_upsert
 
 UNIT_SHEET = "房源"
 BED_SHEET = "驿站床位"
@@ -105,7 +108,8 @@ def _unit_row(n: int, row: dict[str, Any], report: ImportReport, seen: set[tuple
     layout = LAYOUT_BY_LABEL.get(_text(row["户型"]))
     if layout is None:
         err("户型", _("应为 %(v)s 之一。") % {"v": "、".join(LAYOUT_BY_LABEL)})
-    status = STATUS_BY_LABEL.get(_text(row["状态"]) or str(UnitStatus.VACANT.label))
+    # An empty 状态 keeps an existing unit's status (a new unit starts 空闲): see ``_unit_rules``.
+    status = STATUS_BY_LABEL.get(_text(row["状态"])) if _text(row["状态"]) else ""
     if status is None:
         err("状态", _("应为 %(v)s 之一。") % {"v": "、".join(STATUS_BY_LABEL)})
     try:
@@ -140,9 +144,50 @@ def _unit_row(n: int, row: dict[str, Any], report: ImportReport, seen: set[tuple
     if all(key) and key in seen:
         err("房号", _("与前面的行重复。"))
     seen.add(key)
-    return {"project": (out["项目代码"], out["项目名称"], kind, out["项目地址"]), "building": out["楼栋"],
+    return {"row": n, "project": (out["项目代码"], out["项目名称"], kind, out["项目地址"]), "building": out["楼栋"],
             "number": out["房号"], "floor": floor, "area_m2": area, "layout": layout, "monthly_rent_fen": rent,
             "discount_percent": discount, "status": status}
+
+
+def _unit_rules(rows: list[dict[str, Any]], report: ImportReport) -> dict[int, Unit]:
+    """The inventory form's rules (``services.unit_save``) for every unit row, against the units as they are now: a
+    new unit is registered 空闲 or 维修中 only; an existing unit's status changes only between 空闲 and 维修中
+    (已预留 and 已入住 follow offers, leases and gifted housing); a unit in a round that is not finished keeps its
+    layout and area and cannot go into maintenance. Returns the existing units by row number, whose status read the
+    write is conditional on."""
+    codes = {row["project"][0] for row in rows}
+    existing = {(u.building.project.code, u.building.name, u.number): u for u in
+                Unit.objects.filter(building__project__code__in=codes).select_related("building__project")}
+    in_round = dict(RoundUnit.objects.filter(unit__in=[u.pk for u in existing.values()])
+                    .exclude(round__status=RoundStatus.FINISHED).values_list("unit_id", "round__code"))
+    found: dict[int, Unit] = {}
+
+    def err(n: int, column: str, message: str) -> None:
+        report.errors.append({"sheet": UNIT_SHEET, "row": n, "column": column, "message": message})
+
+    for row in rows:
+        n, status = row["row"], row["status"]
+        unit = existing.get((row["project"][0], row["building"], row["number"]))
+        if unit is None:
+            row["status"] = status or UnitStatus.VACANT
+            if status and status not in MANUAL_UNIT_STATES:
+                err(n, "状态", _("状态：新房源只能登记为空闲或维修中；已预留、已入住由配租、租赁和人才住房分配自动维护。"))
+            continue
+        found[n] = unit
+        row["status"] = status = status or unit.status
+        if status and status != unit.status and (unit.status not in MANUAL_UNIT_STATES
+                                                 or status not in MANUAL_UNIT_STATES):
+            err(n, "状态", _("状态：已预留、已入住由配租、租赁和人才住房分配自动维护，只能在空闲与维修中之间手工切换（该房源现为%(s)s）。")
+                % {"s": unit.get_status_display()})
+        code = in_round.get(unit.pk)
+        if code is not None:
+            if row["layout"] and row["layout"] != unit.layout:
+                err(n, "户型", _("户型：该房源在未结束的批次 %(r)s 中，户型已或将公示，不能修改。") % {"r": code})
+            if row["area_m2"] and row["area_m2"] != unit.area_m2:
+                err(n, "建筑面积（㎡）", _("建筑面积：该房源在未结束的批次 %(r)s 中，面积已或将公示，不能修改。") % {"r": code})
+            if status == UnitStatus.MAINTENANCE and unit.status != UnitStatus.MAINTENANCE:
+                err(n, "状态", _("状态：该房源在未结束的批次 %(r)s 中，不能设为维修中。") % {"r": code})
+    return found
 
 
 def _bed_row(n: int, row: dict[str, Any], report: ImportReport, seen: set[tuple[str, str, str]]) -> dict[str, Any]:
@@ -175,6 +220,7 @@ def inventory_import(*, actor: User, content: bytes, file_name: str = "") -> Imp
     if UNIT_SHEET in wb.sheetnames:
         seen: set[tuple[str, str, str]] = set()
         unit_rows = [_unit_row(n, r, report, seen) for n, r in _rows(wb[UNIT_SHEET], UNIT_COLUMNS, report)]
+    existing = _unit_rules(unit_rows, report) if unit_rows and not report.errors else {}
     if BED_SHEET in wb.sheetnames:
         seen_beds: set[tuple[str, str, str]] = set()
         bed_rows = [_bed_row(n, r, report, seen_beds) for n, r in _rows(wb[BED_SHEET], BED_COLUMNS, report)]
@@ -182,14 +228,40 @@ def inventory_import(*, actor: User, content: bytes, file_name: str = "") -> Imp
         audit_record(action="housing.inventory.import", actor=actor, result="failure",
                      detail={"file": file_name, "errors": len(report.errors)})
         return report
+    try:
+        _write(actor=actor, unit_rows=unit_rows, bed_rows=bed_rows, existing=existing, report=report,
+               file_name=file_name)
+    except TransitionNotAllowed:
+        report.units = report.beds = 0  # rolled back: nothing was written
+        audit_record(action="housing.inventory.import", actor=actor, result="failure",
+                     detail={"file": file_name, "errors": len(report.errors)})
+    return report
+
+
+def _write(*, actor: User, unit_rows: list[dict[str, Any]], bed_rows: list[dict[str, str]],
+           existing: dict[int, Unit], report: ImportReport, file_name: str) -> None:
+    """Everything in one transaction. An existing unit is updated only from the status read when it was checked (a
+    conditional UPDATE): if an offer or a lease changed it meanwhile, the whole import is rolled back and the row
+    is reported."""
     with transaction.atomic():
         projects: dict[str, Project] = {}
         for row in unit_rows:
+            n = row.pop("row")
             code, name, kind, address = row.pop("project")
             if code not in projects:
                 projects[code], _c = Project.objects.update_or_create(
                     code=code, defaults={"name": name, "kind": kind, "address": address})
-            _unit_upsert(project=projects[code], **row)
+            unit = existing.get(n)
+            if unit is None:
+                _unit_upsert(project=projects[code], **row)
+            else:
+                fields = {k: v for k, v in row.items() if k not in ("building", "number")}
+                try:
+                    _transition(Unit, unit.pk, sources=(unit.status,), **fields)
+                except TransitionNotAllowed:
+                    report.errors.append({"sheet": UNIT_SHEET, "row": n, "column": "状态", "message": _(
+                        "状态：该房源的状态在导入期间已被配租或租赁更改，未导入任何数据，请重新导入。")})
+                    raise
             report.units += 1
         stations: dict[str, WarmStation] = {}
         for row in bed_rows:
@@ -203,4 +275,3 @@ def inventory_import(*, actor: User, content: bytes, file_name: str = "") -> Imp
             report.beds += 1
         audit_record(action="housing.inventory.import", actor=actor,
                      detail={"file": file_name, "units": report.units, "beds": report.beds})
-    return report

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -54,6 +55,72 @@ def test_import_is_all_or_nothing_with_row_errors(desk):
         "apt9-2号楼-0301", Layout.TWO_BED, "52.50", 220000, 132000)
     importer.inventory_import(actor=desk, content=workbook([GOOD]))  # re-import: nothing duplicated
     assert Unit.objects.count() == 1 and Bed.objects.count() == 1
+
+
+def _row(status, number="0301", **changes):
+    row = dict(zip(importer.UNIT_COLUMNS, GOOD, strict=True))
+    row.update({"房号": number, "状态": status, **changes})
+    return [row[c] for c in importer.UNIT_COLUMNS]
+
+
+def _errors(report):
+    return {(e["row"], e["column"]) for e in report.errors}
+
+
+def test_import_sets_a_status_only_as_the_inventory_form_does(desk):
+    """New units only 空闲 or 维修中; existing units only between those two (an empty 状态 keeps theirs); the whole
+    workbook refused with the row and column named, nothing written."""
+    from onestop.housing.choices import UnitStatus
+
+    report = importer.inventory_import(actor=desk, content=workbook(
+        [_row("空闲", "0301"), _row("已预留", "0302"), _row("已入住", "0303")]))
+    assert _errors(report) == {(3, "状态"), (4, "状态")}
+    assert all(e["message"].startswith("状态：新房源只能登记为空闲或维修中") for e in report.errors)
+    assert not Unit.objects.exists()  # the good first row is not written either
+    assert importer.inventory_import(actor=desk, content=workbook([_row("维修中")])).ok
+    unit = Unit.objects.get()
+    assert unit.status == UnitStatus.MAINTENANCE
+    assert importer.inventory_import(actor=desk, content=workbook([_row("空闲")])).ok  # maintenance → vacant
+    Unit.objects.filter(pk=unit.pk).update(status=UnitStatus.RESERVED)  # an offer reserved it
+    for status in ("空闲", "维修中", "已入住"):
+        report = importer.inventory_import(actor=desk, content=workbook([_row("空闲", "0309"), _row(status)]))
+        assert _errors(report) == {(3, "状态")}, status
+        assert "已预留" in report.errors[0]["message"]
+    assert Unit.objects.count() == 1 and Unit.objects.get().status == UnitStatus.RESERVED
+    report = importer.inventory_import(actor=desk, content=workbook([_row("", **{"月租金（元）": 2500})]))  # keeps 已预留
+    assert report.ok
+    unit.refresh_from_db()
+    assert (unit.status, unit.monthly_rent_fen) == (UnitStatus.RESERVED, 250000)
+    assert importer.inventory_import(actor=desk, content=workbook([_row("已预留")])).ok  # unchanged: allowed
+
+
+def test_import_keeps_layout_and_area_of_a_unit_in_an_unfinished_round(desk):
+    unit = make_units(1)[0]
+    open_round(desk, [unit])
+    row = _row("维修中", unit.number, 项目代码="apt1", 楼栋="1号楼", 户型="单间", **{"建筑面积（㎡）": 30})
+    report = importer.inventory_import(actor=desk, content=workbook([row]))
+    assert _errors(report) == {(2, "状态"), (2, "户型"), (2, "建筑面积（㎡）")}
+    assert "2026-01" in report.errors[0]["message"]
+    unit.refresh_from_db()
+    assert (unit.layout, unit.area_m2) == (Layout.ONE_BED, Decimal("45.00"))
+
+
+def test_import_rolls_back_when_an_offer_changes_a_unit_meanwhile(desk, monkeypatch):
+    """The update is conditional on the status read when the rows were checked: a unit reserved in between stops the
+    whole import (nothing written, the row named), it is not overwritten."""
+    from onestop.housing.choices import UnitStatus
+
+    assert importer.inventory_import(actor=desk, content=workbook([_row("空闲")])).ok
+    write = importer._write
+
+    def reserved_meanwhile(**kw):
+        Unit.objects.update(status=UnitStatus.RESERVED)
+        return write(**kw)
+
+    monkeypatch.setattr(importer, "_write", reserved_meanwhile)
+    report = importer.inventory_import(actor=desk, content=workbook([_row("维修中"), _row("空闲", "0302")]))
+    assert not report.ok and _errors(report) == {(2, "状态")} and report.units == 0
+    assert list(Unit.objects.values_list("number", "status")) == [("0301", UnitStatus.RESERVED)]
 
 
 def test_import_page_and_garbage_file(desk, login):
