@@ -30,6 +30,7 @@ class Capability(StrEnum):
     REGISTRY_IMPORT = "registry.import"
     CERT_REVIEW = "certification.review"
     GREENCARD_VERIFY = "greencard.verify"
+    GREENCARD_MANAGE = "greencard.manage"
     HOUSING_DESK = "housing.desk"
     EMPLOYER_REVIEW = "employer.review"
     ENGAGEMENT_STAFF = "engagement.staff"
@@ -69,6 +70,11 @@ for _role, _caps in {Role.DEPT_STAFF: {Capability.EMPLOYER_REVIEW, Capability.EN
                      Role.DEPT_HEAD: {Capability.EMPLOYER_REVIEW, Capability.ENGAGEMENT_STAFF,
                                       Capability.VISITS_ASSIGN}}.items():
     GRANTS[_role] = GRANTS[_role] | _caps
+
+# Green cards: department staff and heads may open the card management pages; the selectors show cards only to the
+# talent office (人才办), which suspends and reinstates them (onestop/greencards).
+for _role in (Role.DEPT_STAFF, Role.DEPT_HEAD):
+    GRANTS[_role] = GRANTS[_role] | {Capability.GREENCARD_MANAGE}
 
 # 人才一件事 and 免申即享: talents apply once; department staff see matching runs and their policies' outreach lists,
 # heads also run the matching and mark their department's policies 免申即享 (selectors narrow to the department).

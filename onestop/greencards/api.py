@@ -19,7 +19,7 @@ from onestop.core.permissions import Capability, has_capability
 
 from . import selectors, services
 from .choices import CardClass, CardStatus, RequestStatus, VerifyReason
-from .models import EntitlementRequest, Verification
+from .models import EntitlementRequest, GreenCard, Verification
 
 router = Router(tags=["greencards"], auth=django_auth)
 
@@ -224,3 +224,51 @@ def request_rating(request: HttpRequest, pk: int, payload: RatingIn) -> RequestO
     item = services.entitlement_request_rate(request=_request(user, pk), holder=user, rating=payload.rating,
                                              comment=payload.comment)
     return RequestOut.of(item)
+
+
+# --- the talent office: suspend and reinstate a card ----------------------------------------------------------------
+
+class CardStatusIn(Schema):
+    reason: str = Field(..., max_length=500)
+
+
+class ManagedCardOut(Schema):
+    id: int
+    card_id: str
+    card_class: str
+    status: str
+    status_label: str
+    status_reason: str
+    valid_from: date
+    valid_until: date
+
+    @staticmethod
+    def of(card: GreenCard) -> ManagedCardOut:
+        return ManagedCardOut(id=card.pk, card_id=card.card_id, card_class=card.card_class, status=card.status,
+                              status_label=str(CardStatus(card.status).label), status_reason=card.status_reason,
+                              valid_from=card.valid_from, valid_until=card.valid_until)
+
+
+def _managed(user: User, pk: int) -> GreenCard:
+    try:
+        return selectors.card_for_manager(user=user, pk=pk)
+    except NotFound:
+        raise Http404
+
+
+@router.post("/cards/{pk}/suspend", response={200: ManagedCardOut, 404: Problem, 409: Problem, 422: Problem},
+             summary="暂停绿卡（人才办） / Suspend a card (talent office)")
+def card_suspend(request: HttpRequest, pk: int, payload: CardStatusIn) -> ManagedCardOut:
+    user = _user(request, Capability.GREENCARD_MANAGE)
+    card = services.card_suspend(card=_managed(user, pk), reason=payload.reason, actor=user)
+    card.refresh_from_db()
+    return ManagedCardOut.of(card)
+
+
+@router.post("/cards/{pk}/reinstate", response={200: ManagedCardOut, 404: Problem, 409: Problem, 422: Problem},
+             summary="恢复绿卡（人才办） / Reinstate a suspended card (talent office)")
+def card_reinstate(request: HttpRequest, pk: int, payload: CardStatusIn) -> ManagedCardOut:
+    user = _user(request, Capability.GREENCARD_MANAGE)
+    card = services.card_reinstate(card=_managed(user, pk), reason=payload.reason, actor=user)
+    card.refresh_from_db()
+    return ManagedCardOut.of(card)

@@ -57,3 +57,23 @@ class ApiKeyCreateForm(ServiceForm):
 
 class ApiKeyRevokeForm(ServiceForm):
     key_id = forms.CharField(label=_("密钥编号"), max_length=16)
+
+
+class CardStatusForm(ServiceForm):
+    """Suspend or reinstate a card (talent office): the reason is required, audited and sent to the holder."""
+
+    reason = forms.CharField(label=_("理由"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("如：认定复核中；复核通过")}))
+
+
+class CardSearchForm(forms.Form):
+    q = forms.CharField(label=_("卡号或持卡人姓名"), max_length=64, required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .choices import CardStatus
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("全部")), *CardStatus.choices]

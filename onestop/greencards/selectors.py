@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,6 +56,52 @@ def verification_for_checker(*, user: User, verification_id: int) -> Verificatio
 def recent_verifications_by_checker(*, user: User, limit: int = 10) -> list[Verification]:
     return list(Verification.objects.filter(checker=user).select_related("partner").order_by("-checked_at", "-id")
                 [:limit])
+
+
+# --- the talent office's card management ----------------------------------------------------------------------------
+
+MANAGING_DEPARTMENT = "talent_office"
+
+
+def is_card_manager(user: User) -> bool:
+    """Staff or head of the talent office (人才办): the department that suspends and reinstates cards."""
+    from onestop.core.choices import DEPARTMENT_ROLES
+    from onestop.core.models import Department
+
+    if not user.is_authenticated or not user.is_active:
+        return False
+    ids = user.department_ids(*DEPARTMENT_ROLES)
+    return bool(ids) and Department.objects.filter(pk__in=ids, code=MANAGING_DEPARTMENT).exists()
+
+
+def cards_for_manager(*, user: User, query: str = "", status: str = "") -> QuerySet[GreenCard]:
+    """Cards the talent office manages, newest change first; nobody else sees any (their list is empty). ``query``
+    is a card id or a holder's full name (exact: no browsing by name fragments)."""
+    if not is_card_manager(user):
+        return GreenCard.objects.none()
+    cards = GreenCard.objects.select_related("holder").order_by(F("status_changed_at").desc(nulls_last=True),
+                                                                 "-issued_at", "-id")
+    query = (query or "").strip()
+    if query:
+        cards = cards.filter(Q(card_id=query.upper()) | Q(holder__real_name=query))
+    if status in CardStatus.values:
+        cards = cards.filter(status=status)
+    return cards
+
+
+def card_for_manager(*, user: User, pk: int) -> GreenCard:
+    found = cards_for_manager(user=user).select_related("signing_key").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("绿卡不存在，或您无权访问。"))
+    return found
+
+
+def card_status_history(*, card: GreenCard, limit: int = 20) -> list[Any]:
+    """The card's audit entries (issue, suspension, reinstatement, …), newest first, for the managing page."""
+    from onestop.core.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(object_type="greencards.greencard", object_id=str(card.pk))
+                .order_by("-seq")[:limit])
 
 
 def entitlements_for_card(*, card: GreenCard | None) -> list[Entitlement]:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onestop.core.audit import audit_record
-from onestop.core.choices import DEPARTMENT_ROLES, NotificationChannel, Role
+from onestop.core.choices import NotificationChannel, Role
 from onestop.core.exceptions import ApplicationError, Conflict, ErrorCode, NotFound, ValidationFailed
 from onestop.core.models import PartnerOrganization, User
 from onestop.core.notifications import notification_send
@@ -65,7 +65,6 @@ from .models import (
 CARD_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at a desk without confusion
 CARD_ID_LENGTH = 12
 GREENCARD_DEFINITION = "greencard_service"
-MANAGING_DEPARTMENT = "talent_office"
 REASON_MAX = 500
 
 
@@ -99,16 +98,9 @@ def _card_url() -> str:
 
 def _may_manage(actor: User | None) -> bool:
     """The system (a certification event, a scheduled task: ``actor=None``) or the talent office's staff."""
-    if actor is None:
-        return True
-    return any(r in DEPARTMENT_ROLES and d is not None and _dept_code(d) == MANAGING_DEPARTMENT
-               for r, d, _e, _p in actor.role_rows())
+    from .selectors import is_card_manager
 
-
-def _dept_code(dept_id: int) -> str:
-    from onestop.core.models import Department
-
-    return Department.objects.filter(pk=dept_id).values_list("code", flat=True).first() or ""
+    return actor is None or is_card_manager(actor)
 
 
 def _reason(reason: str, *, required: bool = True) -> str:

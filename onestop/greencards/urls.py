@@ -16,6 +16,10 @@ urlpatterns = [
     path("verify/<int:pk>/photo/", views.verification_photo, name="verification_photo"),
     path("satisfaction/", views.satisfaction, name="satisfaction"),
     path("keys/", views.api_keys, name="api_keys"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/<int:pk>/", views.manage_card, name="manage_card"),
+    path("manage/<int:pk>/suspend/", views.manage_suspend, name="manage_suspend"),
+    path("manage/<int:pk>/reinstate/", views.manage_reinstate, name="manage_reinstate"),
 ]
 
 # Published under /.well-known/greencard/ (config/urls.py): public, no login, cacheable.

@@ -27,6 +27,8 @@ from .choices import RequestStatus
 from .forms import (
     ApiKeyCreateForm,
     ApiKeyRevokeForm,
+    CardSearchForm,
+    CardStatusForm,
     MaterialForm,
     PhotoForm,
     RatingForm,
@@ -239,6 +241,96 @@ def verification_photo(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     assert found.card is not None
     return _photo_response(found.card.photo)
+
+
+# --- the talent office: suspend and reinstate ------------------------------------------------------------------------
+
+@capability_required(Capability.GREENCARD_MANAGE)
+@require_GET
+@never_cache
+def manage(request: HttpRequest) -> HttpResponse:
+    """The talent office's card list (other departments see an empty list): search by card id or full name."""
+    from django.core.paginator import Paginator
+    from django.utils.http import urlencode
+
+    form = CardSearchForm(request.GET or None)
+    query = status = ""
+    if form.is_valid():
+        query, status = form.cleaned_data["q"], form.cleaned_data["status"]
+    cards = selectors.cards_for_manager(user=_user(request), query=query, status=status)
+    page = Paginator(cards, 25).get_page(request.GET.get("page"))
+    return render(request, "greencards/manage.html", {
+        "form": form, "page": page, "is_manager": selectors.is_card_manager(_user(request)),
+        "query": urlencode({k: v for k, v in (("q", query), ("status", status)) if v}),
+    })
+
+
+def _manage_context(request: HttpRequest, card: object, **forms: object) -> dict[str, object]:
+    return {"card": card, "suspend_form": forms.get("suspend_form") or CardStatusForm(prefix="suspend"),
+            "reinstate_form": forms.get("reinstate_form") or CardStatusForm(prefix="reinstate"),
+            "history": selectors.card_status_history(card=card)}  # type: ignore[arg-type]
+
+
+@capability_required(Capability.GREENCARD_MANAGE)
+@require_GET
+@never_cache
+def manage_card(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        card = selectors.card_for_manager(user=_user(request), pk=pk)
+    except NotFound:
+        raise Http404
+    return render(request, "greencards/manage_card.html", _manage_context(request, card))
+
+
+def _status_change(request: HttpRequest, pk: int, *, action: str) -> HttpResponse:
+    """POST of the suspend / reinstate form. htmx: the status panel is re-rendered in place, with the error next to
+    the field or above the panel; without htmx: back to the card page with a message, or the page again with the
+    error (422, 409)."""
+    user = _user(request)
+    try:
+        card = selectors.card_for_manager(user=user, pk=pk)
+    except NotFound:
+        raise Http404
+    form = CardStatusForm(request.POST, prefix=action)
+    htmx = bool(request.headers.get("HX-Request"))
+    status, done, error = 200, "", ""
+    if form.is_valid():
+        service = services.card_suspend if action == "suspend" else services.card_reinstate
+        try:
+            card = service(card=card, reason=form.cleaned_data["reason"], actor=user)
+            done = (_("绿卡已暂停使用，核验将被拒绝；持卡人已收到通知。") if action == "suspend"
+                    else _("绿卡已恢复使用；持卡人已收到通知。"))
+            if not htmx:
+                messages.success(request, done)
+                return HttpResponseRedirect(reverse("greencards:manage_card", kwargs={"pk": card.pk}))
+            form = CardStatusForm(prefix=action)
+            card = selectors.card_for_manager(user=user, pk=pk)
+        except NotFound:
+            raise Http404
+        except ApplicationError as exc:
+            form.apply_error(exc)
+            status, error = (exc.status if exc.status != 404 else 422), exc.message
+            card = selectors.card_for_manager(user=user, pk=pk)  # show the state that refused the change
+    else:
+        status = 422
+    context = {**_manage_context(request, card, **{f"{action}_form": form}), "done": done, "error": error}
+    if htmx:
+        # htmx 2 swaps only 2xx answers: the refusal is shown in place (as the scan page does), the status stays
+        # for everyone else (a plain form POST, a script).
+        return render(request, "greencards/partials/manage_status.html", context, status=200)
+    return render(request, "greencards/manage_card.html", context, status=status)
+
+
+@capability_required(Capability.GREENCARD_MANAGE)
+@require_POST
+def manage_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    return _status_change(request, pk, action="suspend")
+
+
+@capability_required(Capability.GREENCARD_MANAGE)
+@require_POST
+def manage_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _status_change(request, pk, action="reinstate")
 
 
 # --- dashboard figure ------------------------------------------------------------------------------------------------

@@ -139,6 +139,10 @@ URLS: dict[str, Rule] = {
     "greencards:verification_photo": R(PARTNER, obj="verification", only_owners=True),
     "greencards:satisfaction": R(AUDITOR),
     "greencards:api_keys": R(PARTNER | SEC_ADMIN, post=R(PARTNER | SEC_ADMIN, odd={"partner": "422", "sec_admin": "422"})),
+    "greencards:manage": R(STAFF),  # every department's staff may open it; only the talent office's list has cards
+    "greencards:manage_card": R(STAFF, obj="greencard", only_owners=True),  # the talent office (staff_1) only
+    "greencards:manage_suspend": W(STAFF, obj="greencard", only_owners=True),
+    "greencards:manage_reinstate": W(STAFF, obj="greencard", only_owners=True),
     "onething:index": R(TALENTS, post=R(TALENTS)),
     "onething:detail": R(TALENTS, obj="onething_application", only_owners=True),
     "onething:progress": R(TALENTS, obj="onething_application", only_owners=True,
@@ -309,6 +313,8 @@ API: dict[str, Rule] = {
     "POST /api/v1/engagement/problems/{problem_id}/resolve": R(STAFF, obj="problem", only_owners=True),
     "POST /api/v1/engagement/visits": R(STAFF),
     "POST /api/v1/greencards/card/reissue": R(TALENTS),
+    "POST /api/v1/greencards/cards/{pk}/suspend": R(STAFF, obj="greencard", only_owners=True),  # the talent office
+    "POST /api/v1/greencards/cards/{pk}/reinstate": R(STAFF, obj="greencard", only_owners=True),
     "POST /api/v1/greencards/requests": R(TALENTS),
     "POST /api/v1/greencards/requests/{pk}/material": R(TALENTS, obj="greencard_request", only_owners=True),
     "POST /api/v1/greencards/requests/{pk}/rating": R(TALENTS, obj="greencard_request", only_owners=True),

@@ -212,6 +212,7 @@ def _greencards(world: World) -> None:
         if card is None:
             card = card_issue(holder=holder, card_class="B", valid_from=today - timedelta(days=30),
                               valid_until=today + timedelta(days=3 * 365))
+        world.add("greencard", card.pk, "staff_1")  # managed (suspended, reinstated) by the talent office only
         code = ClassEntitlement.objects.filter(card_class=card.card_class).order_by("entitlement__code").values_list(
             "entitlement__code", flat=True).first()
         request = entitlement_request_submit(holder=holder, entitlement_code=code)
