@@ -4,8 +4,9 @@ Each app declares, in its own ``retention.py`` module, which of its records expi
 ``RetentionRule`` names the records past their period at a cutoff and what happens to them (deleted with their files,
 or anonymised in place). The periods are data: each rule carries its default, and ``settings.ONESTOP_RETENTION_DAYS``
 (``{"core.session": 0, ...}``) overrides any of them without a code change. ``retention_run`` goes through every
-rule in batches, removes stored files once the deletion has committed, and writes one audit event per run with the
-counts. Running it again deletes nothing more: it is idempotent.
+rule in batches — each batch's deletion and its audit entry (``retention.batch``) commit together, so no record goes
+without a trace —, removes stored files once the deletion has committed, and ends with one summary audit event per
+run (``retention.run``) with the counts. Running it again deletes nothing more: it is idempotent.
 
 The audit trail itself is never in scope: MLPS level 3 requires at least six months of it, and the platform keeps it
 whole (a registry refuses a rule on the audit tables).
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 DELETE = "delete"
 ANONYMISE = "anonymise"
 RUN_ACTION = "retention.run"
+BATCH_ACTION = "retention.batch"
 DEFAULT_BATCH = 500
 
 
@@ -112,6 +114,10 @@ def _remove_files(found: list[tuple[Any, str]]) -> None:
 
 
 def _apply(rule: RetentionRule, cutoff: datetime, batch: int, report: RetentionReport) -> int:
+    """Each batch is one transaction holding its deletion (or anonymisation) and the audit entry that records it:
+    if the entry cannot be written, the batch's rows stay (and its files, removed only after the commit)."""
+    from .audit import audit_record
+
     done = 0
     while True:
         pks = list(rule.expired(cutoff).order_by("pk").values_list("pk", flat=True)[:batch])
@@ -119,16 +125,21 @@ def _apply(rule: RetentionRule, cutoff: datetime, batch: int, report: RetentionR
             return done
         with transaction.atomic():
             qs = rule.model._default_manager.filter(pk__in=pks)
+            found: list[tuple[Any, str]] = []
             if rule.action == DELETE:
                 found = _file_names(list(qs), rule.files) if rule.files else []
                 qs.delete()
-                # Files go once the rows are gone for good: a rollback keeps both.
-                transaction.on_commit(partial(_remove_files, found))
-                report.files += len(found)
                 n = len(pks)
             else:
                 assert rule.anonymise is not None
                 n = rule.anonymise(qs)
+            if n:
+                audit_record(action=BATCH_ACTION, actor_label="system", object_type="retention", object_id=rule.key,
+                             detail={"kind": rule.key, "action": rule.action, "count": n, "files": len(found),
+                                     "first_pk": str(pks[0]), "last_pk": str(pks[-1]), "cutoff": cutoff.isoformat()})
+            # Files go once the rows and the entry are committed for good: a rollback keeps both.
+            transaction.on_commit(partial(_remove_files, found))
+        report.files += len(found)
         done += n
         if n == 0:  # an anonymiser that changes nothing would loop for ever
             logger.error("retention: rule %s made no progress", rule.key)

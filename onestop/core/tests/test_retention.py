@@ -159,6 +159,11 @@ def test_a_run_deletes_expired_records_and_their_files_and_keeps_fresh_ones(reco
 
     event = AuditEvent.objects.filter(action="retention.run").get()
     assert event.detail["counts"] == report.counts and event.detail["files"] == 1
+    batches: dict[str, int] = {}  # one entry per batch (of one here), committed with its deletion
+    for entry in AuditEvent.objects.filter(action="retention.batch"):
+        assert entry.detail["count"] == 1 and entry.object_id == entry.detail["kind"]
+        batches[entry.detail["kind"]] = batches.get(entry.detail["kind"], 0) + 1
+    assert batches == {k: n for k, n in report.counts.items() if n}
     assert event.detail["total"] == report.total > 0
     assert event.detail["periods"]["greencards.verification"] == 365
 
@@ -169,7 +174,11 @@ def test_a_second_run_changes_nothing_and_the_audit_trail_is_kept(records, djang
         retention.retention_run(now=NOW)
     second = retention.retention_run(now=NOW)
     assert second.total == 0 and second.files == 0
-    assert AuditEvent.objects.count() == chain_before + 2  # one event per run, nothing of the trail deleted
+    batches = AuditEvent.objects.filter(action="retention.batch").count()
+    assert batches >= 1
+    # one summary per run plus the first run's batch entries; nothing of the trail deleted
+    assert AuditEvent.objects.count() == chain_before + 2 + batches
+    assert AuditEvent.objects.filter(action="retention.run").count() == 2
     call_command("audit_verify", stdout=StringIO())  # the hash chain still verifies
 
 
@@ -226,3 +235,32 @@ def test_a_run_that_fails_keeps_rows_and_files(records, monkeypatch):
         retention.retention_run(now=NOW)
     assert BusinessLicence.objects.filter(pk=licence.pk).exists()
     assert licence.file.storage.exists(licence.file.name)
+
+
+def test_a_batch_whose_audit_entry_fails_keeps_its_rows_and_files(records, monkeypatch,
+                                                                   django_capture_on_commit_callbacks):
+    """No deletion is committed without its audit entry: the batches before the failing one are gone with an entry
+    each; the failing batch's rows and files stay, and so does everything after it (the run stops)."""
+    from onestop.core import audit
+    from onestop.employers.models import BusinessLicence
+
+    licence = records["licences"]["expired"]
+    real = audit.audit_record
+
+    def down_for_licences(**kwargs):
+        if kwargs.get("object_id") == "employers.rejected_licence":
+            raise RuntimeError("audit down")
+        return real(**kwargs)
+
+    monkeypatch.setattr(audit, "audit_record", down_for_licences)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError, match="audit down"):
+        retention.retention_run(now=NOW, batch=1)
+    assert BusinessLicence.objects.filter(pk=licence.pk).exists()
+    assert licence.file.storage.exists(licence.file.name)
+    # the rules before it (in key order) deleted their rows, each batch with its entry; none after it ran
+    committed = {e.detail["kind"] for e in AuditEvent.objects.filter(action="retention.batch")}
+    assert {"core.session", "employers.hr_invitation"} <= committed
+    assert all(kind < "employers.rejected_licence" for kind in committed)
+    assert not Session.objects.filter(session_key__startswith="expired").exists()
+    assert not AuditEvent.objects.filter(action="retention.run").exists()  # no summary for a failed run
+    call_command("audit_verify", stdout=StringIO())
