@@ -12,7 +12,7 @@ progress bar moves and a failing policy is recorded in the run's errors without 
 
 On PostgreSQL the writes overlap the evaluation: the policies are evaluated on the calling thread while
 ``ONETHING_WRITE_CONNECTIONS`` (default 2) writer threads, each on its own connection, persist the policies already
-evaluated — the per-row foreign-key checks of a first run keep a database core busy per writer (docs/adr/0007).
+evaluated — the per-row foreign-key checks of a first run keep a database core busy per writer (docs/adr/0008).
 Inside a transaction (tests, a caller's ``atomic``) and on SQLite everything runs on the calling connection.
 Notifications are sent afterwards by a task.
 """
