@@ -43,9 +43,9 @@ def seed_demo_greencards(*, password_hash: str) -> dict[str, int]:
                  .filter(status=CertificateStatus.VALID, valid_until__gte=today).order_by("issued_at", "pk")):
         holder = cert.profile.user
         card_class = TIER_TO_CLASS.get(cert.tier)
-        if card_class is None or holder.green_cards.filter(certificate_ref=cert.number).exists():
+        if card_class is None or holder.green_cards.filter(certificate=cert).exists():
             continue
         card_for_certification(holder=holder, card_class=card_class, valid_from=cert.valid_from,
-                               valid_until=cert.valid_until, certificate_ref=cert.number)
+                               valid_until=cert.valid_until, certificate=cert)
         issued += 1
     return {"cards": issued}

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onestop.core.models import User
@@ -26,16 +25,15 @@ def on_certification_granted(event: CertificationGranted) -> None:
 
     card_class = TIER_TO_CLASS.get(event.tier)
     holder = User.objects.filter(pk=event.talent_user_id).first()
-    if card_class is None or holder is None:
+    certificate = Certificate.objects.filter(pk=event.certificate_id).first()
+    if card_class is None or holder is None or certificate is None:
         return
-    valid_from = (Certificate.objects.filter(pk=event.certificate_id).values_list("valid_from", flat=True).first()
-                  or timezone.localdate())
-    card_for_certification(holder=holder, card_class=card_class, valid_from=valid_from,
-                           valid_until=event.valid_until, certificate_ref=event.certificate_number)
+    card_for_certification(holder=holder, card_class=card_class, valid_from=certificate.valid_from,
+                           valid_until=event.valid_until, certificate=certificate)
 
 
 def on_certification_revoked(event: CertificationRevoked) -> None:
-    card = GreenCard.objects.filter(holder_id=event.talent_user_id, certificate_ref=event.certificate_number,
+    card = GreenCard.objects.filter(holder_id=event.talent_user_id, certificate_id=event.certificate_id,
                                     status__in=CURRENT_CARD_STATES).first()
     if card is not None:
         card_revoke(card=card, reason=_("人才认定已撤销：%(r)s") % {"r": event.reason}, actor=None)

@@ -81,7 +81,10 @@ class GreenCard(models.Model):
     token = models.TextField(_("签名凭证"))
     replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="replaced_by", verbose_name=_("替换的旧卡"))
-    certificate_ref = models.CharField(_("认定证书编号"), max_length=32, blank=True)
+    # The certificate the card rests on (issued, renewed or re-classed on certification; revoked with it). Empty for
+    # a card issued by the talent office without one.
+    certificate = models.ForeignKey("talents.Certificate", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="green_cards", verbose_name=_("认定证书"))
     photo = models.CharField(_("照片"), max_length=200, blank=True)
     is_demo = models.BooleanField(default=False)
 

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -62,6 +62,9 @@ from .models import (
     Verification,
 )
 
+if TYPE_CHECKING:
+    from onestop.talents.models import Certificate
+
 CARD_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at a desk without confusion
 CARD_ID_LENGTH = 12
 GREENCARD_DEFINITION = "greencard_service"
@@ -101,6 +104,13 @@ def _may_manage(actor: User | None) -> bool:
     from .selectors import is_card_manager
 
     return actor is None or is_card_manager(actor)
+
+
+def _certificate_of(certificate: Certificate, holder: User) -> bool:
+    """The certificate was granted to this holder (a card never rests on someone else's certificate)."""
+    from onestop.talents.models import TalentProfile
+
+    return TalentProfile.objects.filter(pk=certificate.profile_id, user_id=holder.pk).exists()
 
 
 def _reason(reason: str, *, required: bool = True) -> str:
@@ -201,9 +211,10 @@ def _resign(card: GreenCard, *, actor: User | None) -> None:
 # --- the card lifecycle ----------------------------------------------------------------------------------------------
 
 def card_issue(*, holder: User, card_class: str, valid_from: date, valid_until: date, actor: User | None = None,
-               certificate_ref: str = "", replaces: GreenCard | None = None, photo: str = "",
+               certificate: Certificate | None = None, replaces: GreenCard | None = None, photo: str = "",
                is_demo: bool = False) -> GreenCard:
-    """Issue a card (normally on certification: ``on_certificate_granted``). One current card per holder."""
+    """Issue a card (normally on certification: ``on_certificate_granted``, with the certificate it rests on). One
+    current card per holder."""
     if not _may_manage(actor):
         raise NotFound(_("页面不存在，或您无权访问。"))
     errors = FieldErrors()
@@ -215,6 +226,8 @@ def card_issue(*, holder: User, card_class: str, valid_from: date, valid_until: 
         errors.add("valid_until", _("有效期至：应晚于有效期起始日。"))
     elif valid_until < timezone.localdate():
         errors.add("valid_until", _("有效期至：不能早于今天。"))
+    if certificate is not None and not _certificate_of(certificate, holder):
+        errors.add("certificate", _("认定证书：该证书不属于此持卡人。"))
     errors.raise_if_any()
     with transaction.atomic():
         card_id = new_card_id()
@@ -225,7 +238,7 @@ def card_issue(*, holder: User, card_class: str, valid_from: date, valid_until: 
                 card = GreenCard.objects.create(
                     card_id=card_id, holder=holder, card_class=card_class, valid_from=valid_from,
                     valid_until=valid_until, issued_by=actor, signing_key=key, token=token,
-                    certificate_ref=certificate_ref[:32], replaces=replaces, photo=photo, is_demo=is_demo)
+                    certificate=certificate, replaces=replaces, photo=photo, is_demo=is_demo)
         except IntegrityError:
             raise Conflict(_("该人才已持有有效的人才绿卡。"))
         audit_record(action=events.CARD_ISSUE if replaces is None else events.CARD_REISSUE, actor=actor, obj=card,
@@ -313,14 +326,15 @@ def card_reissue(*, card: GreenCard, reason: str, actor: User) -> GreenCard:
         old = _change_status(card, action="replace", actor=actor, reason=reason)
         system_actor = None if actor.pk == card.holder_id else actor
         new = card_issue(holder=card.holder, card_class=card.card_class, valid_from=card.valid_from,
-                         valid_until=card.valid_until, actor=system_actor, certificate_ref=card.certificate_ref,
+                         valid_until=card.valid_until, actor=system_actor, certificate=card.certificate,
                          replaces=old, photo=card.photo, is_demo=card.is_demo)
     return new
 
 
 def card_renew(*, card: GreenCard, valid_until: date, actor: User | None = None,
-               certificate_ref: str | None = None) -> GreenCard:
-    """Certification renewed: same card id, new validity, a fresh token from the active key."""
+               certificate: Certificate | None = None) -> GreenCard:
+    """Certification renewed: same card id, new validity, a fresh token from the active key; ``certificate``, when
+    given, is the renewed certificate the card now rests on."""
     if not _may_manage(actor):
         raise NotFound(_("绿卡不存在，或您无权访问。"))
     if valid_until <= card.valid_until:
@@ -332,7 +346,7 @@ def card_renew(*, card: GreenCard, valid_until: date, actor: User | None = None,
         changed = GreenCard.objects.filter(pk=card.pk, status__in=CURRENT_CARD_STATES,
                                            valid_until=card.valid_until).update(
             valid_until=valid_until, token=token, signing_key=key,
-            certificate_ref=(certificate_ref if certificate_ref is not None else card.certificate_ref)[:32])
+            certificate_id=certificate.pk if certificate is not None else card.certificate_id)
         if changed != 1:
             raise TransitionNotAllowed(_("绿卡状态已被他人更改，请刷新后重试。"))
         audit_record(action=events.CARD_RENEW, actor=actor, obj=card,
@@ -344,7 +358,7 @@ def card_renew(*, card: GreenCard, valid_until: date, actor: User | None = None,
 
 
 def card_for_certification(*, holder: User, card_class: str, valid_from: date, valid_until: date,
-                           certificate_ref: str, actor: User | None = None) -> GreenCard:
+                           certificate: Certificate, actor: User | None = None) -> GreenCard:
     """Certification granted (or renewed): the holder's card follows the newest certificate.
 
     No current card → issue one. The same class and an active card → renew it (longer validity, same card id). A
@@ -355,18 +369,21 @@ def card_for_certification(*, holder: User, card_class: str, valid_from: date, v
     current = GreenCard.objects.filter(holder=holder, status__in=CURRENT_CARD_STATES).first()
     if current is None:
         return card_issue(holder=holder, card_class=card_class, valid_from=valid_from, valid_until=valid_until,
-                          actor=actor, certificate_ref=certificate_ref)
+                          actor=actor, certificate=certificate)
     if current.card_class == card_class and current.status == CardStatus.ACTIVE:
         if valid_until > current.valid_until:
-            return card_renew(card=current, valid_until=valid_until, actor=actor, certificate_ref=certificate_ref)
-        GreenCard.objects.filter(pk=current.pk).update(certificate_ref=certificate_ref[:32])
-        current.certificate_ref = certificate_ref[:32]
+            return card_renew(card=current, valid_until=valid_until, actor=actor, certificate=certificate)
+        if not _certificate_of(certificate, holder):
+            raise ValidationFailed(_("提交的信息有误，请按提示修改。"),
+                                   field_errors={"certificate": [_("认定证书：该证书不属于此持卡人。")]})
+        GreenCard.objects.filter(pk=current.pk).update(certificate=certificate)
+        current.certificate = certificate
         return current
     with transaction.atomic():
         old = _change_status(current, action="supersede", actor=actor,
-                             reason=_("人才认定层次变更，已换发新卡（%(ref)s）。") % {"ref": certificate_ref})
+                             reason=_("人才认定层次变更，已换发新卡（%(ref)s）。") % {"ref": certificate.number})
         return card_issue(holder=holder, card_class=card_class, valid_from=valid_from, valid_until=valid_until,
-                          actor=actor, certificate_ref=certificate_ref, replaces=old, photo=old.photo,
+                          actor=actor, certificate=certificate, replaces=old, photo=old.photo,
                           is_demo=old.is_demo)
 
 

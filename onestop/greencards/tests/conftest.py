@@ -40,7 +40,7 @@ def holder(db):
 def card(holder):
     today = timezone.localdate()
     return card_issue(holder=holder, card_class="B", valid_from=today - timedelta(days=30),
-                      valid_until=today + timedelta(days=3 * 365), certificate_ref="RZ2024-000123")
+                      valid_until=today + timedelta(days=3 * 365))
 
 
 def issue(holder, *, card_class: str = "C", days: int = 365, start: date | None = None):

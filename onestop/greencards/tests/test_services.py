@@ -29,7 +29,7 @@ def test_issue_signs_a_token_with_only_card_id_class_validity_and_key_id(card, h
     # No personal data anywhere in the token: not the name, ID number, phone, user id or certificate number.
     text = json.dumps([header, payload], ensure_ascii=False)
     for secret in (holder.real_name, holder.id_number, holder.phone, holder.id_number[-6:], holder.phone[-4:],
-                   card.certificate_ref, f'"{holder.pk}"'):
+                   f'"{holder.pk}"'):
         assert secret not in text and secret not in card.token
     assert str(holder.pk) not in (card.card_id,)
     assert AuditEvent.objects.filter(action="greencard.card.issue", object_id=str(card.pk)).exists()
@@ -214,8 +214,8 @@ def test_certification_granted_issues_the_card_and_revocation_revokes_it(holder,
                                                 today=timezone.localdate())
     assert certificate is not None
     card = GreenCard.objects.get(holder=holder, status=CardStatus.ACTIVE)
-    assert (card.card_class, card.certificate_ref, card.valid_until) == ("B", certificate.number,
-                                                                         certificate.valid_until)
+    assert (card.card_class, card.certificate_id, card.valid_until) == ("B", certificate.pk, certificate.valid_until)
+    assert certificate.number not in card.token
     checker = partners.hospital.checker
     assert services.card_verify(token=card.token, checker=checker).valid
     certificate_revoke(certificate=certificate, actor=office_head, reason="提供虚假材料")
