@@ -147,4 +147,18 @@ def test_one_query_per_source(world):
     with CaptureQueriesContext(connection) as ctx:
         measures.monthly(keys, 2024, TODAY)
     selects = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
-    assert len(selects) == len({m.source for m in measures.MEASURES.values()})  # the rest: SET LOCAL jit/work_mem
+    parts = sum(len(m.parts[1:]) for m in measures.MEASURES.values())
+    assert len(selects) == len({m.source for m in measures.MEASURES.values()}) + parts  # the rest: SET LOCAL …
+
+
+def test_a_doctor_with_a_postdoc_record_counts_once(world):
+    from onestop.core.tests.factories import TalentFactory
+    from onestop.talents.models import EducationRecord, Employment, TalentProfile
+
+    TalentProfile.objects.filter(user=TalentFactory()).update(education="doctor")
+    profile = TalentProfile.objects.order_by("-pk").first()
+    EducationRecord.objects.create(profile=profile, level="postdoc", school="中科院", graduation_date=date(2023, 1, 1))
+    Employment.objects.create(profile=profile, enterprise=world.e1, start_date=date(2024, 4, 2))
+    got = _figures()
+    assert got["phd_recruited"]["value"] == EXPECTED["phd_recruited"] + 1
+    assert got["phd_recruited"]["months"][3] == 1
