@@ -52,6 +52,18 @@ def _result(pgconn: Any) -> Any:
     return pgconn.get_result()
 
 
+def _message(res: Any) -> str:
+    return res.error_message.decode(errors="replace").strip() if res is not None else "COPY: no result"
+
+
+def _drain(pgconn: Any) -> None:
+    try:
+        while _result(pgconn) is not None:
+            pass
+    except Exception:  # noqa: S110 - a broken connection: its owner sees the error on its next use
+        pass
+
+
 def copy_out(sql: str) -> bytearray:
     """``COPY (sql) TO STDOUT (FORMAT csv)`` on the current thread's connection, as one buffer.
 
@@ -70,32 +82,29 @@ def copy_out(sql: str) -> bytearray:
         raw.execute("SELECT 1")
     with raw.lock:
         pgconn.send_query(f"COPY ({sql}) TO STDOUT (FORMAT csv)".encode())
-        while pgconn.flush():
-            _wait(pgconn, write=True)
-        res = _result(pgconn)
-        if res is None or res.status != pq.ExecStatus.COPY_OUT:
-            message = res.error_message.decode(errors="replace") if res is not None else "no result"
-            while _result(pgconn) is not None:
-                pass
-            raise DatabaseError(message)
-        buf = bytearray()
-        get = pgconn.get_copy_data
-        while True:
-            nbytes, data = get(1)
-            if nbytes > 0:
-                buf += data
-            elif nbytes == 0:
-                _wait(pgconn)
-                pgconn.consume_input()
-            else:
-                break
-        res = _result(pgconn)
-        ok = res is not None and res.status == pq.ExecStatus.COMMAND_OK
-        message = "" if ok else (res.error_message.decode(errors="replace") if res is not None else "no result")
-        while _result(pgconn) is not None:
-            pass
-        if not ok:
-            raise DatabaseError(message)
+        try:
+            while pgconn.flush():
+                _wait(pgconn, write=True)
+            res = _result(pgconn)
+            if res is None or res.status != pq.ExecStatus.COPY_OUT:
+                raise DatabaseError(_message(res))
+            buf = bytearray()
+            get = pgconn.get_copy_data
+            while True:
+                nbytes, data = get(1)
+                if nbytes > 0:
+                    buf += data
+                elif nbytes == 0:
+                    _wait(pgconn)
+                    pgconn.consume_input()
+                else:
+                    break
+            res = _result(pgconn)
+            if res is None or res.status != pq.ExecStatus.COMMAND_OK:
+                raise DatabaseError(_message(res))
+        finally:
+            # Leave libpq idle whatever happened, so the connection's next command (or rollback) can be sent.
+            _drain(pgconn)
     return buf
 
 

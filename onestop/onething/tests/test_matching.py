@@ -250,3 +250,19 @@ def test_reading_and_writing_on_worker_connections_gives_the_same_run(registry, 
         [(2, 2, 2, 2, [])] * 2
     rerun = _run()
     assert (rerun.grants, rerun.offers, rerun.flagged) == (0, 0, 0) and state(rerun) == expected
+
+
+def test_the_libpq_copy_reader_reports_errors_and_leaves_the_connection_usable(zone):
+    """PostgreSQL only: an error before or in the middle of the COPY stream raises, and the savepoint rolls back on a
+    connection that is ready for the next command."""
+    from django.db import DatabaseError, connection, transaction
+
+    from ..facts_io import copy_out
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY reader of PostgreSQL")
+    for sql in ("SELECT 1/0", "SELECT 10/(g - 3) FROM generate_series(1, 5) g"):
+        with pytest.raises(DatabaseError, match="division by zero"), transaction.atomic():
+            copy_out(sql)
+        assert bytes(copy_out("SELECT g, 'a,b' FROM generate_series(1, 3) g")) == b'1,"a,b"\n2,"a,b"\n3,"a,b"\n'
+    assert TalentProfile.objects.count() == 0
