@@ -128,6 +128,7 @@ def year_figures(*, year: int, fresh: bool = False, today: date | None = None) -
         payload["source"] = "live"
     computed = parse_datetime(payload["computed_at"])
     payload["age_seconds"] = max(0, int((now - computed).total_seconds())) if computed else 0
+    payload["computed_local"] = timezone.localtime(computed).strftime("%Y-%m-%d %H:%M:%S") if computed else ""
     payload["fresh_for_seconds"] = snapshot_seconds()
     return payload
 

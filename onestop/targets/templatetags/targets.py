@@ -22,3 +22,12 @@ def num(value: Any) -> str:
             return f"{int(number):,}"
         return f"{number:,.2f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+@register.filter
+def num_round(value: Any) -> str:
+    """What is due by the pace: whole units from 100 up, one decimal below (91,781 rather than 91,780.82)."""
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    return num(round(number) if abs(number) >= 100 else round(number, 1))
