@@ -305,3 +305,31 @@ def test_big_screen_is_dark_and_polls_its_panel(world, org, login):
     assert panel.status_code == 200 and 'id="screen-panel"' in panel.content.decode()
     option = json.loads(page.split('id="screen-overview" type="application/json">')[1].split("</script>")[0])
     assert option["series"][0]["data"][0]["url"].startswith("/targets/")
+
+
+@pytest.mark.parametrize("name,content", [
+    ("cv.pdf", b"<!doctype html><html><script>alert(document.cookie)</script></html>"),
+    ("photo.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    ("degree.pdf", PDF + b"PK\x03\x04evil.html<script>alert(1)</script>PK\x05\x06"),
+    ("eicar.pdf", PDF + rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"),
+])
+def test_hostile_evidence_files_are_refused_and_nothing_is_saved(org, name, content):
+    from onestop.core.exceptions import ValidationFailed
+    from onestop.targets.services import reported_figure_enter
+
+    with pytest.raises(ValidationFailed) as info:
+        reported_figure_enter(actor=org.hrss_staff, target=target("training_sessions"), month=date(2024, 5, 1),
+                              value="10", source="培训系统", evidence=evidence(name, content))
+    assert info.value.field_errors["evidence"] == ["佐证材料：只能上传 PDF、JPEG 或 PNG 文件（按文件内容识别）。"]
+    assert not ReportedFigure.objects.exists()
+
+
+def test_an_oversized_evidence_file_is_refused(org, settings):
+    from onestop.core.exceptions import ValidationFailed
+    from onestop.targets.services import reported_figure_enter
+
+    settings.ONESTOP_UPLOAD_MAX_BYTES = 1024
+    with pytest.raises(ValidationFailed) as info:
+        reported_figure_enter(actor=org.hrss_staff, target=target("training_sessions"), month=date(2024, 5, 1),
+                              value="10", source="培训系统", evidence=evidence("big.pdf", PDF + b"0" * 2048))
+    assert "不能超过" in info.value.field_errors["evidence"][0]
