@@ -99,15 +99,20 @@ class Engine:
 
     def near_misses(
         self, df: pl.DataFrame, *, as_of: dt.date | str, max_missing: int = 1, id_column: str | None = None,
-        lang: str = "zh",
+        lang: str = "zh", result: pl.DataFrame | None = None,
     ) -> pl.DataFrame:  # fmt: skip
         """Persons who are not eligible for a rule but at most ``max_missing`` conditions short.
 
         Returns one row per (person, rule): ``row`` (or ``id_column``), ``rule``, ``missing`` (count) and
         ``conditions`` (labels of the smallest set of failed conditions), computed from failed-condition masks.
+        ``result`` is ``evaluate_frame(df, as_of=as_of, masks=True)`` when the caller already has it (one
+        evaluation instead of two); without it the frame is evaluated here.
         """
         compiled = self.compiled(as_of)
-        result = self.batch(as_of).evaluate(df, masks=True)
+        if result is None:
+            result = self.batch(as_of).evaluate(df, masks=True)
+        elif len(result) != len(df):
+            raise ValueError("result must be evaluate_frame(df, masks=True) of the same frame")
         ids = df[id_column] if id_column else pl.Series("row", range(len(df)), dtype=pl.Int64)
         frames = []
         for rule in compiled.ruleset.rules:

@@ -180,7 +180,7 @@ def policy_evaluate(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFra
     rule_ids = [r["id"] for r in version.document.get("rules", [])]
     status = OfferStatus.GRANTED if mode == BenefitMode.GRANT else OfferStatus.OFFERED
     now = timezone.now()
-    out = engine.evaluate_frame(facts, as_of=as_of)
+    out = engine.evaluate_frame(facts, as_of=as_of, masks=True)  # the masks serve the near-miss list below
     present = [r for r in rule_ids if f"{r}.eligible" in out.columns]
     amount_cols = [f"{r}.amount" for r in rule_ids if f"{r}.amount" in out.columns]
     if not present:
@@ -211,7 +211,7 @@ def policy_evaluate(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFra
     lost = existing.filter(~pl.col("flagged")).join(eligible, on="person_id", how="anti")["person_id"].to_list()
     back = existing.filter(pl.col("flagged")).join(eligible, on="person_id", how="semi")["person_id"].to_list()
     listed, total = _near_misses(run=run, version=version, engine=engine, facts=facts, as_of=as_of,
-                                 eligible=eligible)
+                                 eligible=eligible, result=out)
     return PolicyOutcome(version.policy_id, str(status), rows, lost, back, listed, total, now)
 
 
@@ -237,9 +237,9 @@ def match_policy(*, run: MatchRun, version: Any, mode: str, facts: pl.DataFrame,
 
 
 def _near_misses(*, run: MatchRun, version: Any, engine: Any, facts: pl.DataFrame, as_of: date,
-                 eligible: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+                 eligible: pl.DataFrame, result: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """(the outreach list, everybody one condition short). The list holds, per rule, the lowest person ids."""
-    near = engine.near_misses(facts, as_of=as_of, max_missing=1, id_column="person_id")
+    near = engine.near_misses(facts, as_of=as_of, max_missing=1, id_column="person_id", result=result)
     if near.is_empty():
         return pl.DataFrame(), 0
     # Somebody who already qualifies under another rule of the policy needs no outreach.

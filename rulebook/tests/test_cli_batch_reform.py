@@ -186,6 +186,17 @@ def test_near_misses_one_condition_short(talent_engine: Engine) -> None:
     assert near["conditions"].to_list() == [["区内社保满6个月"]]
 
 
+def test_near_misses_reuse_an_evaluation_with_masks(talent_engine: Engine) -> None:
+    df = pl.DataFrame(
+        [PERSON, {**PERSON, "insured_months": 4}, {**PERSON, "insured_months": 4, "employed_in_zone": False}]
+    )
+    masked = talent_engine.evaluate_frame(df, as_of="2024-08-01", masks=True)
+    reused = talent_engine.near_misses(df, as_of="2024-08-01", max_missing=1, result=masked)
+    assert reused.equals(talent_engine.near_misses(df, as_of="2024-08-01", max_missing=1))
+    with pytest.raises(ValueError):
+        talent_engine.near_misses(df, as_of="2024-08-01", result=masked.head(1))
+
+
 def test_reform_parameter_override_and_grouping(talent_rules: RuleSet) -> None:
     df = pl.DataFrame([{**PERSON, "district": d} for d in ("北区", "南区", "南区")])
     res = simulate_reform(talent_rules, Reform.from_dict({"id": "up", "parameters": {"allowance_doctor": 600000}}), df,
