@@ -123,3 +123,73 @@ def test_talent_shows_card_hospital_verifies_talent_sees_the_scan(browser, live_
     # The talent sees who checked the card.
     talent.reload()
     assert talent.locator("#scan-log .scan-partner").all_inner_texts() == ["航空港区中心医院"]
+
+
+def _sign_in_with_otp(page, live_server, username: str, user) -> None:  # type: ignore[no-untyped-def]
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from onestop.core.tests.factories import PASSWORD, totp_token
+
+    page.goto(f"{live_server.url}/account/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url("**/account/otp/verify/**")
+    page.fill("#id_token", totp_token(TOTPDevice.objects.get(user=user)))
+    page.click("#otp-submit")
+    page.wait_for_url(lambda url: "/otp/" not in url)
+
+
+def test_the_talent_office_suspends_a_card_and_the_hospital_is_refused(browser, live_server, transactional_db):  # type: ignore[no-untyped-def]
+    from onestop.core.tests.factories import (
+        PASSWORD,
+        DepartmentFactory,
+        PartnerFactory,
+        PartnerUserFactory,
+        StaffFactory,
+        TalentFactory,
+    )
+    from onestop.greencards.models import GreenCard
+
+    holder = TalentFactory(real_name="司马清和")
+    _certify(holder)
+    card = GreenCard.objects.get(holder=holder, status="active")
+    office = StaffFactory(department=DepartmentFactory(code="talent_office", name="人才办"),
+                          username="office_e2e", password=PASSWORD)
+    hospital = PartnerFactory(code="hospital_e2e2", name="航空港区第二医院", kind="hospital")
+    checker = PartnerUserFactory(partner=hospital, username="hospital_e2e2_checker", password=PASSWORD)
+
+    # The talent office finds the card and suspends it; the form answers in place (htmx), the reason is required.
+    staff = _page(browser)
+    _sign_in_with_otp(staff, live_server, "office_e2e", office)
+    staff.goto(f"{live_server.url}/greencards/manage/")
+    staff.fill("#id_q", card.card_id)
+    staff.click("#manage-search button[type=submit]")
+    staff.click("#manage-cards a")
+    staff.wait_for_selector("#suspend-form")
+    staff.click("#suspend-submit")
+    staff.wait_for_selector("#id_suspend-reason_errors")
+    assert "理由" in staff.locator("#id_suspend-reason_errors").inner_text()
+    staff.fill("#id_suspend-reason", "认定复核中")
+    staff.click("#suspend-submit")
+    staff.wait_for_selector("#manage-done")
+    assert staff.locator("#card-status-badge").inner_text() == "已暂停"
+    assert staff.locator("#reinstate-form").count() == 1
+
+    # The hospital's scan is refused with the reason.
+    desk = _page(browser)
+    _sign_in_with_otp(desk, live_server, "hospital_e2e2_checker", checker)
+    desk.goto(f"{live_server.url}/greencards/verify/")
+    desk.fill("#id_token", card.token)
+    desk.click("#verify-submit")
+    desk.wait_for_selector("#verify-invalid")
+    assert desk.locator("#verify-reason").inner_text() == "绿卡已暂停使用"
+
+    # Reinstated, it verifies again.
+    staff.fill("#id_reinstate-reason", "复核通过")
+    staff.click("#reinstate-submit")
+    staff.wait_for_selector("#suspend-form")
+    desk.fill("#id_token", card.token)
+    desk.click("#verify-submit")
+    desk.wait_for_selector("#verify-valid")
+    assert desk.locator("#verify-name").inner_text() == "司马清和"
