@@ -172,3 +172,16 @@ def test_csrf_failure_shows_no_internal_detail(db):
     assert response.status_code == 403
     assert "Traceback" not in html
     assert "settings.py" not in html
+
+
+def test_htmx_swaps_form_errors_answered_422(client):
+    """htmx 2 does not swap 4xx answers by default, so a partial answered 422 (a form or draft error shown in place)
+    would vanish: the site-wide config swaps 422 and still treats the other 4xx/5xx as errors."""
+    import json
+    from html import unescape
+
+    html = client.get("/").content.decode()
+    config = json.loads(unescape(re.search(r'name="htmx-config" content=\'([^\']*)\'', html).group(1)))
+    rules = [(r["code"], r["swap"]) for r in config["responseHandling"]]
+    assert rules.index(("422", True)) < rules.index(("[45]..", False))
+    assert config["allowEval"] is False
