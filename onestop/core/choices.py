@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     DEPT_HEAD = "dept_head", _("部门负责人")
     PARTNER_CHECKER = "partner_checker", _("合作机构核验员")
     AUDITOR = "auditor", _("审计人员（只读）")
+    LEADER = "leader", _("领导（只读）")
     SYS_ADMIN = "sys_admin", _("系统管理员")
     SEC_ADMIN = "sec_admin", _("安全管理员")
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
@@ -27,7 +28,9 @@ DEPARTMENT_ROLES = (Role.DEPT_STAFF, Role.DEPT_HEAD)
 EMPLOYER_ROLES = (Role.EMPLOYER_ADMIN, Role.EMPLOYER_HR)
 PARTNER_ROLES = (Role.PARTNER_CHECKER,)
 ADMIN_ROLES = (Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN)
-UNSCOPED_ROLES = (Role.TALENT, Role.AUDITOR, *ADMIN_ROLES)
+# Zone-wide roles with no department, enterprise or partner scope. The leader (领导) is a staff account that watches
+# the targets dashboard of every department; the auditor is an admin-type account (三员 separation).
+UNSCOPED_ROLES = (Role.TALENT, Role.AUDITOR, Role.LEADER, *ADMIN_ROLES)
 
 
 class IdType(models.TextChoices):

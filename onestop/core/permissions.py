@@ -85,11 +85,15 @@ for _role, _caps in {Role.TALENT: {Capability.ONETHING_APPLY},
 
 
 # Targets and the dashboard: department staff and heads see their own department's targets and enter the figures
-# those targets report; the talent office (the office of the talent work leading group) and the read-only auditor see
-# every department's (onestop/targets/selectors.py narrows the scope).
+# those targets report; the talent office (the office of the talent work leading group), the read-only auditor and
+# the leadership (领导) see every department's (onestop/targets/selectors.py narrows the scope). The leader only
+# watches: the dashboard, target detail, masked drill-down, big screen, Excel export and monthly reports — no figure
+# entry, no case work, no unmasking of personal data.
+GRANTS[Role.LEADER] = frozenset()
 for _role, _caps in {Role.DEPT_STAFF: {Capability.TARGETS_VIEW, Capability.TARGETS_REPORT},
                      Role.DEPT_HEAD: {Capability.TARGETS_VIEW, Capability.TARGETS_REPORT},
-                     Role.AUDITOR: {Capability.TARGETS_VIEW}}.items():
+                     Role.AUDITOR: {Capability.TARGETS_VIEW},
+                     Role.LEADER: {Capability.TARGETS_VIEW}}.items():
     GRANTS[_role] = GRANTS[_role] | _caps
 
 

@@ -147,7 +147,7 @@ def role_assign(*, user: User, role: str, actor: User | None, department: Depart
     expected_type = {
         Role.TALENT: AccountType.TALENT, Role.EMPLOYER_ADMIN: AccountType.EMPLOYER,
         Role.EMPLOYER_HR: AccountType.EMPLOYER, Role.DEPT_STAFF: AccountType.STAFF, Role.DEPT_HEAD: AccountType.STAFF,
-        Role.PARTNER_CHECKER: AccountType.PARTNER, Role.AUDITOR: AccountType.ADMIN,
+        Role.PARTNER_CHECKER: AccountType.PARTNER, Role.AUDITOR: AccountType.ADMIN, Role.LEADER: AccountType.STAFF,
         Role.SYS_ADMIN: AccountType.ADMIN, Role.SEC_ADMIN: AccountType.ADMIN, Role.AUDIT_ADMIN: AccountType.ADMIN,
     }[Role(role)]
     if user.account_type != expected_type:

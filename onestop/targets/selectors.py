@@ -1,8 +1,9 @@
 """Reads of the targets module, scoped to the viewer. Out of scope answers ``NotFound`` like a missing record.
 
-Scope: the talent office (人才工作领导小组办公室, the leadership's office) and the read-only auditor see every target;
-other department staff and heads see the targets their own department owns, the records behind them and their
-reported figures. Talents, employers, partners and the administrators hold no targets capability at all.
+Scope: the talent office (人才工作领导小组办公室, the leadership's office), the leadership (领导) and the read-only
+auditor see every target; other department staff and heads see the targets their own department owns, the records
+behind them and their reported figures. Talents, employers, partners and the administrators hold no targets
+capability at all.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ NO_SCOPE = Scope(False, frozenset())
 def scope_of(user: User) -> Scope:
     if not user.is_authenticated or not has_capability(user, Capability.TARGETS_VIEW):
         return NO_SCOPE
-    if user.has_role(Role.AUDITOR):
+    if user.has_role(Role.AUDITOR, Role.LEADER):
         return Scope(True, frozenset())
     ids = frozenset(user.department_ids())
     if ids and Department.objects.filter(pk__in=ids, code__in=ZONE_WIDE_DEPARTMENTS).exists():

@@ -36,6 +36,11 @@ ADMINS = [
     ("auditor", "审计员", "auditor"),
 ]
 
+# The leadership (领导): a staff account with the zone-wide, read-only leader role (the targets dashboard).
+LEADERS = [
+    ("leader", "示例领导"),
+]
+
 STAFF_NAMES = ["李明", "王芳", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周涛", "吴敏"]
 
 

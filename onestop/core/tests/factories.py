@@ -155,6 +155,19 @@ class StaffFactory(UserFactory):
             TOTPDevice.objects.create(user=self, name="test", confirmed=True)
 
 
+class LeaderFactory(UserFactory):
+    """The leadership (领导): a staff account holding the zone-wide, read-only leader role, with a TOTP device."""
+
+    account_type = AccountType.STAFF
+    username = factory.Sequence(lambda n: f"leader{n}")
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            grant(self, Role.LEADER)
+            TOTPDevice.objects.create(user=self, name="test", confirmed=True)
+
+
 class AdminFactory(UserFactory):
     """One of the three administrators (or the read-only auditor): ``AdminFactory(role=Role.AUDIT_ADMIN)``."""
 

@@ -59,6 +59,8 @@ def home_for(user: Any) -> str:
         return reverse("admin:index")
     if has_capability(user, Capability.PARTNER_DESK):
         return reverse("core:partner_home")
+    if has_capability(user, Capability.TARGETS_VIEW):  # the leadership (领导): the dashboard is their workplace
+        return reverse("targets:dashboard")
     return reverse("core:me")
 
 

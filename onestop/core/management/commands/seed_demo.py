@@ -50,6 +50,7 @@ class Command(BaseCommand):
             partners = self.seed_partners()
             self.seed_staff(departments)
             self.seed_admins()
+            self.seed_leaders()
             self.seed_partner_checkers(partners)
             enterprises = self.seed_enterprises(rng, opts["employers"])
             created = self.seed_talents(rng, opts["talents"], enterprises)
@@ -118,6 +119,12 @@ class Command(BaseCommand):
             if created and role in (Role.SYS_ADMIN, Role.SEC_ADMIN):
                 User.objects.filter(pk=user.pk).update(is_staff=True)
             self._grant(user, role)
+            self._totp(user)
+
+    def seed_leaders(self) -> None:
+        for username, name in demo.LEADERS:
+            user, _ = self._account(username, name, AccountType.STAFF)
+            self._grant(user, Role.LEADER)
             self._totp(user)
 
     def seed_partner_checkers(self, partners: list[PartnerOrganization]) -> None:
@@ -223,6 +230,8 @@ class Command(BaseCommand):
         w("                          departments: " + ", ".join(d.code for d in departments))
         w("  partner checker 核验员:  " + ", ".join(f"{code}_checker" for code, *_ in demo.PARTNERS))
         w("  三员 admins:             sysadmin, secadmin, auditadmin; read-only auditor: auditor")
+        w("  leadership 领导:         " + ", ".join(username for username, _ in demo.LEADERS)
+          + "  (targets dashboard 目标看板, read-only 只读)")
         w("  Staff, partner and admin accounts need a one-time code 动态验证码:")
         w("      .venv/bin/python manage.py demo_otp talent_office_staff")
         w("")
