@@ -3,7 +3,6 @@ selector → render. Whatever the user may not see answers 404."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -16,10 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from onestop.core.audit import audit_record
 from onestop.core.exceptions import ApplicationError, NotFound
-from onestop.core.forms import ServiceForm
 from onestop.core.models import User
 from onestop.core.permissions import Capability
 from onestop.core.views.pages import capability_required
+from onestop.core.views.service_calls import or_404, submit
 
 from . import forms, selectors, services
 from .models import FundingApplication, HrInvitation
@@ -31,26 +30,8 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _submit(form: ServiceForm, fn: Callable[[], Any]) -> Any:
-    """Run a service; its business errors land on the form. Returns the result, or None when refused."""
-    try:
-        return fn() or True
-    except NotFound:
-        raise Http404
-    except ApplicationError as exc:
-        form.apply_error(exc)
-        return None
-
-
-def _404(fn: Callable[[], Any]) -> Any:
-    try:
-        return fn()
-    except NotFound:
-        raise Http404
-
-
 def _enterprise(request: HttpRequest) -> Any:
-    return _404(lambda: selectors.primary_enterprise(user=_user(request)))
+    return or_404(lambda: selectors.primary_enterprise(user=_user(request)))
 
 
 # --- the portal ------------------------------------------------------------------------------------------------------
@@ -60,7 +41,7 @@ def _enterprise(request: HttpRequest) -> Any:
 def licence_upload(request: HttpRequest) -> HttpResponse:
     enterprise = _enterprise(request)
     form = forms.LicenceForm(request.POST, request.FILES)
-    if form.is_valid() and _submit(form, lambda: services.licence_upload(
+    if form.is_valid() and submit(form, lambda: services.licence_upload(
             actor=_user(request), enterprise=enterprise, upload=form.cleaned_data["licence"])):
         messages.success(request, _("营业执照已上传，等待人才办核验。"))
     else:
@@ -76,7 +57,7 @@ def hr_list(request: HttpRequest) -> HttpResponse:
     form = forms.InviteForm(request.POST or None)
     link = ""
     if request.method == "POST" and form.is_valid():
-        result = _submit(form, lambda: services.hr_invite(actor=_user(request), enterprise=enterprise,
+        result = submit(form, lambda: services.hr_invite(actor=_user(request), enterprise=enterprise,
                                                           real_name=form.cleaned_data["real_name"],
                                                           phone=form.cleaned_data["phone"]))
         if result:
@@ -104,9 +85,9 @@ def hr_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = _404(lambda: services.invitation_by_token(token))
+    invitation = or_404(lambda: services.invitation_by_token(token))
     form = forms.AcceptForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _submit(
+    if request.method == "POST" and form.is_valid() and submit(
             form, lambda: services.hr_invitation_accept(token=token, password=form.cleaned_data["password"])):
         messages.success(request, _("账号已开通，请用手机号登录。"))
         return redirect("core:login")
@@ -163,7 +144,7 @@ def nominate(request: HttpRequest, profile_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         documents = list(profile.documents.values_list("pk", flat=True))
-        if _submit(form, lambda: cert.certification_apply(
+        if submit(form, lambda: cert.certification_apply(
                 actor=_user(request), profile=profile, track=data["track"], claimed_tier=data["claimed_tier"],
                 equivalent_claim=data["equivalent_claim"], statement=data["statement"], document_ids=documents)):
             messages.success(request, _("已推荐 %(n)s 申请人才认定。") % {"n": profile.user.display_name})
@@ -179,7 +160,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
     form = forms.JobForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _submit(form, lambda: services.job_create(
+        if submit(form, lambda: services.job_create(
                 actor=_user(request), enterprise=enterprise, title=d["title"], industry=d["industry"],
                 education_min=d["education_min"], description=d["description"],
                 salary_min_fen=forms.fen(d["salary_min"]), salary_max_fen=forms.fen(d["salary_max"]),
@@ -194,7 +175,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.EMPLOYER_CENTRE)
 @require_POST
 def job_status(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _404(lambda: selectors.job_for_employer(user=_user(request), pk=pk))
+    job = or_404(lambda: selectors.job_for_employer(user=_user(request), pk=pk))
     try:
         services.job_set_status(actor=_user(request), job=job, status=request.POST.get("status", ""))
     except ApplicationError as exc:
@@ -214,7 +195,7 @@ def job_search(request: HttpRequest) -> HttpResponse:
 
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "employers/job_detail.html", {"job": _404(lambda: selectors.job_public(pk=pk))})
+    return render(request, "employers/job_detail.html", {"job": or_404(lambda: selectors.job_public(pk=pk))})
 
 
 # --- funding ---------------------------------------------------------------------------------------------------------
@@ -231,7 +212,7 @@ def funding(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.warning(request, exc.message)
     if request.method == "POST" and form.is_valid():
-        result = _submit(form, lambda: services.funding_apply(
+        result = submit(form, lambda: services.funding_apply(
             actor=_user(request), enterprise=enterprise, certificate_id=form.cleaned_data["certificate"],
             statement=form.cleaned_data["statement"]))
         if result:
@@ -255,7 +236,7 @@ def funding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         raise Http404
     user = _user(request)
-    application: FundingApplication = _404(lambda: selectors.funding_application_for(user=user, pk=pk))
+    application: FundingApplication = or_404(lambda: selectors.funding_application_for(user=user, pk=pk))
     from django.contrib.contenttypes.models import ContentType
 
     from onestop.workflow.models import Case
@@ -267,7 +248,7 @@ def funding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.PaymentForm(request.POST or None) if office else None
     if request.method == "POST" and form is not None and form.is_valid():
         d = form.cleaned_data
-        if _submit(form, lambda: services.funding_payment_record(
+        if submit(form, lambda: services.funding_payment_record(
                 actor=user, application=application, amount_fen=forms.fen(d["amount"]), paid_on=d["paid_on"],
                 voucher_no=d["voucher_no"])):
             messages.success(request, _("拨付记录已登记。"))
@@ -287,7 +268,7 @@ def placements(request: HttpRequest) -> HttpResponse:
     form = forms.PlacementForm(request.POST or None) if staff else None
     if request.method == "POST" and form is not None and form.is_valid():
         d = form.cleaned_data
-        if _submit(form, lambda: services.placement_create(
+        if submit(form, lambda: services.placement_create(
                 actor=user, talent_id=d["talent"], uscc=d["uscc"], contract_no=d["contract_no"],
                 position=d["position"], start_date=d["start_date"], end_date=d["end_date"],
                 monthly_cost_fen=forms.fen(d["monthly_cost"]), zone_share_pct=d["zone_share_pct"])):
@@ -301,7 +282,7 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         raise Http404
     user = _user(request)
-    placement = _404(lambda: selectors.placement_for(user=user, pk=pk))
+    placement = or_404(lambda: selectors.placement_for(user=user, pk=pk))
     staff = services.in_department(user, *services.PLACEMENT_DEPARTMENTS)
     host = placement.enterprise_id in user.enterprise_ids()
     evaluate = forms.EvaluationForm(request.POST if request.POST.get("action") == "evaluate" else None) if host else None
@@ -311,13 +292,13 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         done = None
         if evaluate is not None and evaluate.is_bound and evaluate.is_valid():
             d = evaluate.cleaned_data
-            done = _submit(evaluate, lambda: services.placement_evaluate(
+            done = submit(evaluate, lambda: services.placement_evaluate(
                 actor=user, placement=placement, period=d["period"], grade=d["grade"], comment=d["comment"]))
         elif renew is not None and renew.is_bound and renew.is_valid():
-            done = _submit(renew, lambda: services.placement_renew(actor=user, placement=placement,
+            done = submit(renew, lambda: services.placement_renew(actor=user, placement=placement,
                                                                    new_end_date=renew.cleaned_data["end_date"]))
         elif end is not None and end.is_bound and end.is_valid():
-            done = _submit(end, lambda: services.placement_end(actor=user, placement=placement,
+            done = submit(end, lambda: services.placement_end(actor=user, placement=placement,
                                                                ended_on=end.cleaned_data["ended_on"],
                                                                reason=end.cleaned_data["reason"]))
         if done:
@@ -341,9 +322,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.EMPLOYER_REVIEW)
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    enterprise = _404(lambda: selectors.registration_for_review(user=user, pk=pk))
+    enterprise = or_404(lambda: selectors.registration_for_review(user=user, pk=pk))
     form = forms.ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _submit(form, lambda: services.enterprise_review(
+    if request.method == "POST" and form.is_valid() and submit(form, lambda: services.enterprise_review(
             actor=user, enterprise=enterprise, approve=form.cleaned_data["decision"] == "approve",
             reason=form.cleaned_data["reason"])):
         messages.success(request, _("核验结果已保存。"))
@@ -355,7 +336,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def licence_download(request: HttpRequest, pk: int) -> FileResponse:
     if not request.user.is_authenticated:
         raise Http404
-    licence = _404(lambda: selectors.licence_for(user=_user(request), pk=pk))
+    licence = or_404(lambda: selectors.licence_for(user=_user(request), pk=pk))
     audit_record(action="enterprise.licence.download", actor=_user(request), obj=licence.enterprise)
     response = FileResponse(licence.file.open("rb"), as_attachment=True, filename=licence.original_name,
                             content_type=licence.content_type)

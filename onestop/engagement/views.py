@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET
 
 from onestop.core.audit import audit_record
 from onestop.core.exceptions import ApplicationError, NotFound
-from onestop.core.forms import ServiceForm
 from onestop.core.models import Department, User
 from onestop.core.permissions import Capability
 from onestop.core.views.pages import capability_required
+from onestop.core.views.service_calls import or_404, submit
 from onestop.employers.selectors import primary_enterprise
 
 from . import forms, reports, selectors
@@ -36,23 +36,6 @@ def _user(request: HttpRequest) -> User:
         raise Http404
     assert isinstance(user, User)
     return user
-
-
-def _submit(form: ServiceForm, fn: Callable[[], Any]) -> Any:
-    try:
-        return fn() or True
-    except NotFound:
-        raise Http404
-    except ApplicationError as exc:
-        form.apply_error(exc)
-        return None
-
-
-def _404(fn: Callable[[], Any]) -> Any:
-    try:
-        return fn()
-    except NotFound:
-        raise Http404
 
 
 def _flash(request: HttpRequest, fn: Callable[[], Any], ok: str) -> bool:
@@ -87,7 +70,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _404(lambda: selectors.event_public(pk=pk))
+    event = or_404(lambda: selectors.event_public(pk=pk))
     registration = None
     if request.user.is_authenticated:
         registration = selectors.registrations_for(user=_user(request)).filter(event=event).first()
@@ -98,7 +81,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def registration_qr(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = _404(lambda: selectors.registration_for(user=_user(request), pk=pk))
+    registration = or_404(lambda: selectors.registration_for(user=_user(request), pk=pk))
     url = request.build_absolute_uri(f"/engagement/checkin/{registration.token}/")
     return render(request, "engagement/registration.html", {"registration": registration, "qr": _qr(url)})
 
@@ -109,7 +92,7 @@ def event_manage(request: HttpRequest) -> HttpResponse:
     form = forms.EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        result = _submit(form, lambda: events.event_create(actor=user, **d))
+        result = submit(form, lambda: events.event_create(actor=user, **d))
         if result:
             messages.success(request, _("活动已创建（筹备中）。"))
             return redirect("engagement:event_manage_detail", result.pk)
@@ -121,7 +104,7 @@ def event_manage(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.ENGAGEMENT_STAFF)
 def event_manage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    event = _404(lambda: selectors.event_for_staff(user=user, pk=pk))
+    event = or_404(lambda: selectors.event_for_staff(user=user, pk=pk))
     form = forms.CheckinForm(request.POST if request.POST.get("action") == "checkin" else None)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -132,7 +115,7 @@ def event_manage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("engagement:event_manage_detail", event.pk)
         if form.is_valid():
             token = form.cleaned_data["token"].rstrip("/").split("/")[-1]
-            if _submit(form, lambda: events.event_checkin(actor=user, token=token)):
+            if submit(form, lambda: events.event_checkin(actor=user, token=token)):
                 messages.success(request, _("签到成功。"))
                 return redirect("engagement:event_manage_detail", event.pk)
     return render(request, "engagement/event_manage_detail.html", {
@@ -166,7 +149,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
 
 def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    need = _404(lambda: selectors.need_for(user=user, pk=pk))  # type: ignore[arg-type]
+    need = or_404(lambda: selectors.need_for(user=user, pk=pk))  # type: ignore[arg-type]
     ctx: dict[str, Any] = {"need": need}
     if user.is_authenticated:
         me = _user(request)
@@ -178,12 +161,12 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if request.method == "POST":
             action = request.POST.get("action")
             if action == "apply" and researcher and apply.is_valid():
-                if _submit(apply, lambda: needs.need_apply(actor=me, need=need, proposal=apply.cleaned_data["proposal"],
+                if submit(apply, lambda: needs.need_apply(actor=me, need=need, proposal=apply.cleaned_data["proposal"],
                                                            quote_fen=forms.fen(apply.cleaned_data["quote"]))):
                     messages.success(request, _("揭榜申请已提交。"))
                     return redirect("engagement:need_detail", need.pk)
             elif action == "review" and reviewer and review.is_valid():
-                if _submit(review, lambda: needs.need_review(actor=me, need=need,
+                if submit(review, lambda: needs.need_review(actor=me, need=need,
                                                              approve=review.cleaned_data["decision"] == "approve",
                                                              reason=review.cleaned_data["reason"])):
                     messages.success(request, _("审核结果已保存。"))
@@ -191,7 +174,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "select":
                 if not owner:
                     raise Http404
-                application = _404(lambda: selectors.application_for_enterprise(
+                application = or_404(lambda: selectors.application_for_enterprise(
                     user=me, pk=int(request.POST.get("application", "0") or 0)))
                 try:
                     contract = needs.need_select(actor=me, application=application)
@@ -210,11 +193,11 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Capability.EMPLOYER_CENTRE)
 def needs_mine(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    enterprise = _404(lambda: primary_enterprise(user=user))
+    enterprise = or_404(lambda: primary_enterprise(user=user))
     form = forms.NeedForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _submit(form, lambda: needs.need_submit(actor=user, enterprise=enterprise, title=d["title"],
+        if submit(form, lambda: needs.need_submit(actor=user, enterprise=enterprise, title=d["title"],
                                                    field=d["field"], description=d["description"],
                                                    budget_fen=forms.fen(d["budget"]), deadline=d["deadline"])):
             messages.success(request, _("技术需求已提交，审核通过后发布。"))
@@ -235,7 +218,7 @@ def researcher(request: HttpRequest) -> HttpResponse:
     initial = {"institution": profile.institution, "title": profile.title, "expertise": profile.expertise,
                "is_external": profile.is_external} if profile else None
     form = forms.ResearcherForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and _submit(
+    if request.method == "POST" and form.is_valid() and submit(
             form, lambda: needs.researcher_profile_save(actor=user, **form.cleaned_data)):
         messages.success(request, _("科研人员信息已保存。"))
         return redirect("engagement:researcher")
@@ -247,7 +230,7 @@ def researcher(request: HttpRequest) -> HttpResponse:
 
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    contract = _404(lambda: selectors.contract_for(user=user, pk=pk))
+    contract = or_404(lambda: selectors.contract_for(user=user, pk=pk))
     owner = contract.need.enterprise_id in user.enterprise_ids()
     researcher = contract.application.researcher.user_id == user.pk
     action = request.POST.get("action", "")
@@ -259,10 +242,10 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "milestones" and ms_form is not None and ms_form.is_valid():
             rows = ms_form.parsed()
             if not ms_form.errors:
-                done = _submit(ms_form, lambda: needs.contract_set_milestones(actor=user, contract=contract,
+                done = submit(ms_form, lambda: needs.contract_set_milestones(actor=user, contract=contract,
                                                                               milestones=rows))
         elif action == "declare" and declare is not None and declare.is_valid():
-            done = _submit(declare, lambda: needs.contract_declare(actor=user, contract=contract,
+            done = submit(declare, lambda: needs.contract_declare(actor=user, contract=contract,
                                                                    **declare.cleaned_data))
         elif action == "sign" and owner:
             done = _flash(request, lambda: needs.contract_sign(actor=user, contract=contract), _("合同已签约。"))
@@ -271,7 +254,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if milestone is None:
                 raise Http404
             if action == "submit" and submission is not None and submission.is_valid():
-                done = _submit(submission, lambda: needs.milestone_submit(
+                done = submit(submission, lambda: needs.milestone_submit(
                     actor=user, milestone=milestone, submission=submission.cleaned_data["submission"]))
             elif action == "accept" and owner:
                 done = _flash(request, lambda: needs.milestone_accept(actor=user, milestone=milestone),
@@ -298,13 +281,13 @@ def visit_home(request: HttpRequest) -> HttpResponse:
         done = None
         if action == "plan" and plan_form.is_valid():
             d = plan_form.cleaned_data
-            enterprise = _404(lambda: selectors.enterprise_for_official(user=user, pk=d["enterprise"]))
-            done = _submit(plan_form, lambda: visits.visit_plan_create(
+            enterprise = or_404(lambda: selectors.enterprise_for_official(user=user, pk=d["enterprise"]))
+            done = submit(plan_form, lambda: visits.visit_plan_create(
                 actor=user, enterprise=enterprise, planned_date=d["planned_date"], topic=d["topic"]))
         elif action == "visit" and visit_form.is_valid():
             d = visit_form.cleaned_data
-            enterprise = _404(lambda: selectors.enterprise_for_official(user=user, pk=d["enterprise"]))
-            done = _submit(visit_form, lambda: visits.visit_log(
+            enterprise = or_404(lambda: selectors.enterprise_for_official(user=user, pk=d["enterprise"]))
+            done = submit(visit_form, lambda: visits.visit_log(
                 actor=user, enterprise=enterprise, visited_on=d["visited_on"], participants=d["participants"],
                 explained=d["explained"], needs_heard=d["needs_heard"], problems=visit_form.problems()))
         if done:
@@ -327,7 +310,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    problem = _404(lambda: selectors.problem_for(user=user, pk=pk))
+    problem = or_404(lambda: selectors.problem_for(user=user, pk=pk))
     owner = problem.owner_department_id in user.department_ids()
     enterprise = problem.enterprise_id in user.enterprise_ids()
     action = request.POST.get("action", "")
@@ -337,10 +320,10 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         done = None
         if act is not None and act.is_bound and act.is_valid():
             fn = visits.problem_reply if action == "reply" else visits.problem_resolve
-            done = _submit(act, lambda: fn(actor=user, problem=problem, text=act.cleaned_data["text"]))
+            done = submit(act, lambda: fn(actor=user, problem=problem, text=act.cleaned_data["text"]))
         elif confirm is not None and confirm.is_bound and confirm.is_valid():
             d = confirm.cleaned_data
-            done = _submit(confirm, lambda: visits.problem_confirm(
+            done = submit(confirm, lambda: visits.problem_confirm(
                 actor=user, problem=problem, satisfied=d["satisfied"] == "yes", satisfaction=d["satisfaction"],
                 comment=d["comment"]))
         if done:
@@ -366,6 +349,5 @@ def visit_report(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="visits-{month:%Y-%m}.xlsx"'
         return response
     return render(request, "engagement/visit_report.html", {"report": report, "month": month})
-
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onestop.core.audit import audit_record
 from onestop.core.exceptions import ApplicationError, NotFound
-from onestop.core.forms import ServiceForm
 from onestop.core.models import Department, User
 from onestop.core.permissions import Capability
 from onestop.core.views.pages import capability_required
+from onestop.core.views.service_calls import or_404, submit
 from onestop.workflow import calendar as wd
 
 from . import charts, exports, measures, selectors, services
@@ -34,23 +33,6 @@ def _user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise Http404
     return user
-
-
-def _404(fn: Callable[[], Any]) -> Any:
-    try:
-        return fn()
-    except NotFound:
-        raise Http404
-
-
-def _submit(form: ServiceForm, fn: Callable[[], Any]) -> Any:
-    try:
-        return fn() or True
-    except NotFound:
-        raise Http404
-    except ApplicationError as exc:
-        form.apply_error(exc)
-        return None
 
 
 def _year(request: HttpRequest) -> int:
@@ -73,7 +55,7 @@ def _status_labels() -> dict[str, str]:
 def _context(request: HttpRequest, *, dark: bool = False) -> dict[str, Any]:
     user = _user(request)
     year = _year(request)
-    data = _404(lambda: selectors.dashboard(user=user, year=year))
+    data = or_404(lambda: selectors.dashboard(user=user, year=year))
     for row in data["targets"]:
         row["status_label"] = _status_labels().get(row["status"], row["status"])
     return {"data": data, "year": year, "years": selectors.years_available() or [year],
@@ -123,7 +105,7 @@ def export(request: HttpRequest) -> HttpResponse:
     """The dashboard's numbers as Excel (the same figures, narrowed to the viewer's targets). Audited."""
     user = _user(request)
     year = _year(request)
-    data = _404(lambda: selectors.dashboard(user=user, year=year))
+    data = or_404(lambda: selectors.dashboard(user=user, year=year))
     as_of = date.fromisoformat(data["as_of"])
     targets = {t.pk: t for t in selectors.targets_for(user=user, year=year)}
 
@@ -144,7 +126,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    target: Target = _404(lambda: selectors.target_for(user=user, pk=pk))
+    target: Target = or_404(lambda: selectors.target_for(user=user, pk=pk))
     can_report = selectors.can_report(user=user, target=target)
     form = ReportedFigureForm(request.POST or None, request.FILES or None,
                               initial={"month": wd.today().replace(day=1)}) if can_report else None
@@ -153,7 +135,7 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         if form.is_valid():
             d = form.cleaned_data
-            if _submit(form, lambda: services.reported_figure_enter(
+            if submit(form, lambda: services.reported_figure_enter(
                     actor=user, target=target, month=d["month"], value=d["value"], source=d["source"],
                     evidence=d["evidence"], note=d["note"])):
                 messages.success(request, _("已填报，数值已计入看板。"))
@@ -178,7 +160,7 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def records(request: HttpRequest, pk: int) -> HttpResponse:
     """The records behind a figure: all of them, one month's, or one breakdown bar's (paginated, names masked)."""
     user = _user(request)
-    target: Target = _404(lambda: selectors.target_for(user=user, pk=pk))
+    target: Target = or_404(lambda: selectors.target_for(user=user, pk=pk))
     month = _int(request.GET.get("month"), 1, 12)
     dim = request.GET.get("dim", "")[:16]
     key = request.GET.get("key", "")[:64]
@@ -212,7 +194,7 @@ def _file_response(file: Any, name: str, content_type: str) -> FileResponse:
 @require_GET
 def evidence(request: HttpRequest, pk: int) -> FileResponse:
     user = _user(request)
-    figure = _404(lambda: selectors.reported_figure_for(user=user, pk=pk))
+    figure = or_404(lambda: selectors.reported_figure_for(user=user, pk=pk))
     audit_record(action="targets.reported.evidence", actor=user, obj=figure)
     return _file_response(figure.evidence, figure.evidence_name, figure.evidence_type)
 
@@ -221,13 +203,13 @@ def evidence(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def revise(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    figure = _404(lambda: selectors.reported_figure_for(user=user, pk=pk))
+    figure = or_404(lambda: selectors.reported_figure_for(user=user, pk=pk))
     if not selectors.can_report(user=user, target=figure.target):
         raise Http404
     form = ReviseForm(request.POST, request.FILES)
     if form.is_valid():
         d = form.cleaned_data
-        if _submit(form, lambda: services.reported_figure_revise(
+        if submit(form, lambda: services.reported_figure_revise(
                 actor=user, figure=figure, value=d["value"], reason=d["reason"], source=d["source"],
                 evidence=d["evidence"])):
             messages.success(request, _("已更正，更正前后的数值已记入审计日志。"))
@@ -250,7 +232,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         department = None
         if d.get("department"):
             department = Department.objects.filter(pk=int(d["department"])).first()
-        result = _submit(form, lambda: services.report_request(actor=user, year=d["month"].year,
+        result = submit(form, lambda: services.report_request(actor=user, year=d["month"].year,
                                                                month=d["month"].month, department=department))
         if result:
             messages.success(request, _("报告正在生成。"))
@@ -262,7 +244,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's progress (an htmx partial polled while it is generated) and its download link."""
-    report = _404(lambda: selectors.report_for(user=_user(request), pk=pk))
+    report = or_404(lambda: selectors.report_for(user=_user(request), pk=pk))
     ctx = {"report": report, "polling": report.status in RUNNING_REPORT_STATES}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "targets/partials/report_progress.html", ctx)
@@ -273,7 +255,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def report_download(request: HttpRequest, pk: int) -> FileResponse:
     user = _user(request)
-    report = _404(lambda: selectors.report_for(user=user, pk=pk))
+    report = or_404(lambda: selectors.report_for(user=user, pk=pk))
     if not report.file:
         raise Http404
     audit_record(action="targets.report.download", actor=user, obj=report)
