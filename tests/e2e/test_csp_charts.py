@@ -16,24 +16,18 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "Journey#2024ok"
 TODAY = date(2024, 9, 23)  # a Monday
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                       "(.ci/run installs the chromium package)"),
-]
+pytestmark = JOURNEY_MARKS
 
 # Registered before any page script runs (Playwright's init scripts are not subject to the page's CSP): every
 # violation is reported to the test through an exposed binding.

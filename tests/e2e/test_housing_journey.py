@@ -7,22 +7,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TODAY = date(2026, 3, 2)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                       "(.ci/run installs the chromium package)"),
-]
+pytestmark = JOURNEY_MARKS
 
 
 @pytest.fixture

@@ -7,25 +7,19 @@ import os
 import random
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from onestop.core.demo import synthetic
 from onestop.core.masking import mask_id_number, mask_phone
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "Journey#2024ok"
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                       "(.ci/run installs the chromium package)"),
-]
+pytestmark = JOURNEY_MARKS
 
 
 @pytest.fixture

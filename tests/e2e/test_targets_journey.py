@@ -15,19 +15,14 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "Journey#2024ok"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                       "(.ci/run installs the chromium package)"),
-]
+pytestmark = JOURNEY_MARKS
 
 
 @pytest.fixture
