@@ -648,6 +648,36 @@ def _server_cpu(master: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _pg_backends(database_url: str) -> tuple[list[int], int]:
+    """The PostgreSQL server processes serving the bench database (client backends other than this probe's own) and
+    the number of sessions the database has seen (pg_stat_database.sessions, PostgreSQL ≥ 14): a session count that
+    does not move during a run means the workers reused their connections."""
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        pids = [
+            int(row[0])
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            )
+        ]
+        row = conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()").fetchone()
+    return pids, int(row[0]) if row else -1
+
+
+def _pids_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) of each live process in ``pids``, from /proc (Linux)."""
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 def _configs(spec: str) -> list[tuple[str, int, int]]:
     """ "sync:3,gthread:2x4" → [("sync", 3, 1), ("gthread", 2, 4)]."""
     out = []
@@ -678,6 +708,7 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="gcbench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     env = _env(database_url, workdir)
+    env["DJANGO_SETTINGS_MODULE"] = args.settings
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     child = ctx.Process(
@@ -686,6 +717,7 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
     child.start()
     fixture = _await_fixture(child, queue)
     child.join()
+    postgres = database_url.startswith("postgres")
     use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk") is not None)
     runs = []
     try:
@@ -705,6 +737,9 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
                     # Warm-up: every worker loads its code, keys and connections.
                     _run_procs(_open_loop, [(port, fixture, mode, w, 50.0, 2.0) for w in range(2)])
                     cpu0 = _server_cpu(server.pid)
+                    if postgres:
+                        backends, sessions0 = _pg_backends(database_url)
+                        backend_cpu0 = _pids_cpu(backends)
                     if use_wrk:
                         run["saturation"] = _wrk(
                             port,
@@ -729,6 +764,16 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
                     sat["server_cpu_ms_per_request"] = round(
                         (_server_cpu(server.pid) - cpu0) * 1000 / max(1, sat["requests"]), 3
                     )
+                    if postgres:
+                        # The database server's CPU for the same requests (it shares the cores): the backends
+                        # connected before the run and at its end (a backend that came and went within the run is
+                        # missed; db_sessions_opened says whether there were any).
+                        backends1, sessions1 = _pg_backends(database_url)
+                        backend_cpu1 = _pids_cpu(sorted({*backend_cpu0, *backends1}))
+                        used = sum(cpu - backend_cpu0.get(pid, 0.0) for pid, cpu in backend_cpu1.items())
+                        sat["db_backends"] = len(backend_cpu1)
+                        sat["db_sessions_opened"] = sessions1 - sessions0 - 1  # less the probe's own
+                        sat["db_cpu_ms_per_request"] = round(used * 1000 / max(1, sat["requests"]), 3)
                     per = max(1, args.rate_procs)
                     parts, seconds = _run_procs(
                         _open_loop,
@@ -793,6 +838,11 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--rate-procs", type=int, default=2)
+    parser.add_argument(
+        "--settings",
+        default="config.settings.production",
+        help="Django settings module of the server (to compare a variant; it must be importable, see PYTHONPATH)",
+    )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument(
         "--inprocess",
@@ -844,6 +894,12 @@ def main() -> int:
                 f"  saturation ({sat['generator']}, {sat['generator_cpu_share']} cores): {sat['per_second']:,}/s "
                 f"over {sat['seconds']} s, p50 {sat['p50_ms']} ms, p99 {sat['p99_ms']} ms, errors {sat['errors']}, "
                 f"server CPU {sat['server_cpu_ms_per_request']} ms/verification"
+                + (
+                    f" + database {sat['db_cpu_ms_per_request']} ms ({sat['db_backends']} connections, "
+                    f"{sat['db_sessions_opened']} opened during the run)"
+                    if "db_cpu_ms_per_request" in sat
+                    else ""
+                )
             )
             print(
                 f"  fixed {fix['target_per_second']:.0f}/s (python, {fix['generator_cpu_share']} cores): achieved "

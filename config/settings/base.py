@@ -116,6 +116,15 @@ def database_from_env() -> dict[str, object]:
         config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config["OPTIONS"] = sqlite_options()
+        elif config["ENGINE"] == "django.db.backends.postgresql":
+            # psycopg prepares a statement after this many executions on a connection — only statements run through
+            # a server-side-binding cursor, which only the green-card verification path uses (ADR 0010); Django's
+            # own cursors bind on the client and are never prepared. Empty disables (a transaction-pooling
+            # PgBouncer older than 1.21 cannot carry prepared statements).
+            threshold = env("DATABASE_PREPARE_THRESHOLD", "5")
+            if threshold:
+                options = config.get("OPTIONS")
+                config["OPTIONS"] = {**(options if isinstance(options, dict) else {}), "prepare_threshold": int(threshold)}
         return config
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     return {

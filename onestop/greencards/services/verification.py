@@ -10,7 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,7 +74,29 @@ STATUS_REASONS = {
 # The verification hot path is plain SQL valid on SQLite and PostgreSQL (the tests run it on both): on this
 # platform's 2-core servers the ORM spends longer compiling a query than the database spends answering it
 # (docs/performance.md). The API-key path makes two statements — one SELECT for the key, its scope, its recent
-# attempts and the card, one INSERT for the scan log; the session path three (rate count, card, log).
+# attempts and the card, one INSERT for the scan log; the session path three (rate count, card, log). On PostgreSQL
+# they are prepared once per connection (``_cursor``) and the INSERT is its own transaction (ADR 0010).
+
+
+def _cursor() -> CursorWrapper:
+    """A cursor for this module's statements. On PostgreSQL with psycopg 3 and ``prepare_threshold`` set in the
+    database OPTIONS (config/settings/base.py): a cursor that binds its parameters on the server, so psycopg prepares
+    each statement after that many executions on a connection and PostgreSQL plans the key-and-card SELECT once per
+    connection instead of on every request (planning it cost more than running it; ADR 0010). Django's own cursors
+    bind on the client and are never prepared, so this changes nothing else. Elsewhere: Django's ordinary cursor.
+
+    Built the way ``connection.cursor()`` builds one (health check, connect, Django's error wrapping and query
+    logging), with Django's ``ServerBindingCursor`` — the class its ``server_side_binding`` option uses — in place of
+    the connection's default cursor class."""
+    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor  # psycopg 3 (the project's driver)
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
+        return connection._prepare_cursor(raw)  # type: ignore[attr-defined,no-any-return]
 
 # Every entitlement some partner kind may be shown: the card query answers all of them (an EXISTS each, on indexes)
 # so one statement serves every partner; ``_present`` keeps only the partner's own.
@@ -134,7 +157,7 @@ def _card_from(card_id: str | None, row: tuple[Any, ...] | list[Any]) -> CardRow
 def _card_row(card_id: str) -> CardRow | None:
     """The card, for the session path (the API-key path reads it in its key query)."""
     columns, joins = _card_sql()
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM (SELECT 1 AS one) one_row {joins}",  # noqa: S608
                        [*_ALL_ENTITLEMENT_CODES, card_id])
         row = cursor.fetchone()
@@ -150,7 +173,7 @@ def _rate_exceeded(checker: User, moment: datetime, *, api_key_id: int | None = 
     else:
         column, value, limit = "checker_id", checker.pk, int(settings.GREENCARD_VERIFY_RATE_PER_MINUTE)
     since = connection.ops.adapt_datetimefield_value(moment - timedelta(seconds=60))
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {Verification._meta.db_table} "  # noqa: S608
                        f"WHERE {column} = %s AND checked_at > %s LIMIT %s) recent", [value, since, limit])
         row = cursor.fetchone()
@@ -161,28 +184,37 @@ _LOG_COLUMNS = ("card_id", "checker_id", "partner_id", "result", "reason", "chan
                 "api_key_id")
 
 
+@lru_cache(maxsize=2)
+def _log_sql(asynchronous: bool) -> str:
+    """The scan-log INSERT … RETURNING id. ``asynchronous`` (PostgreSQL, the INSERT its own transaction): the row comes
+    from a one-row subquery that sets ``synchronous_commit`` off for this transaction only (``set_config(…, true)``
+    is ``SET LOCAL``), so the commit does not wait for its WAL flush — one statement, one round trip, where
+    BEGIN / SET LOCAL / INSERT / COMMIT took four. The connection's own setting is untouched (a test checks)."""
+    columns = ", ".join(_LOG_COLUMNS)
+    values = ", ".join(["%s"] * len(_LOG_COLUMNS))
+    table = Verification._meta.db_table
+    if asynchronous:
+        return (f"INSERT INTO {table} ({columns}) SELECT {values} "  # noqa: S608
+                "FROM (SELECT set_config('synchronous_commit', 'off', true)) durability RETURNING id")
+    return f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id"  # noqa: S608
+
+
 def _log_verification(*, card_pk: int | None, checker_id: int, partner_id: int, reason: str, channel: str,
                       checked_at: datetime, source_ip: str | None, api_key_id: int | None) -> ScanRecord:
-    """Append one row to the scan log (one INSERT … RETURNING id)."""
+    """Append one row to the scan log (one INSERT … RETURNING id).
+
+    Durability (docs/greencard.md): on PostgreSQL, when the INSERT is its own transaction (autocommit — every
+    verification request), it does not wait for its WAL flush: a crash of the database server can lose the scan-log
+    rows of the last ``wal_writer_delay`` (200 ms by default, at most three times that), never corrupt them, and never
+    touch card state, whose changes keep full durability. Inside a caller's transaction the caller's commit decides.
+    SQLite in autocommit: the single INSERT is its own transaction (WAL, synchronous=NORMAL)."""
     result = VerifyResult.VALID if reason == VerifyReason.OK else VerifyResult.INVALID
     params = [card_pk, checker_id, partner_id, str(result), str(reason), str(channel),
               connection.ops.adapt_datetimefield_value(checked_at), source_ip, api_key_id]
-    sql = (f"INSERT INTO {Verification._meta.db_table} ({', '.join(_LOG_COLUMNS)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(_LOG_COLUMNS))}) RETURNING id")
-    if connection.vendor == "postgresql" or not connection.get_autocommit():
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # The scan log does not wait for its WAL flush (a crash may lose the last fraction of a second of
-                # log rows, never corrupt them); card state changes keep full durability. See docs/greencard.md.
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    else:
-        # SQLite in autocommit: the single INSERT is its own transaction; BEGIN/COMMIT around it would only add
-        # two round trips through the driver.
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+    asynchronous = connection.vendor == "postgresql" and connection.get_autocommit()
+    with _cursor() as cursor:
+        cursor.execute(_log_sql(asynchronous), params)
+        row = cursor.fetchone()
     return ScanRecord(int(row[0]), card_pk, str(result), str(reason), str(channel), checked_at)
 
 
@@ -314,7 +346,7 @@ def _api_key_principal(presented: str, moment: datetime, card_id: str | None
         raise Unauthenticated(_("接口密钥无效或已吊销。"))
     limit = int(settings.GREENCARD_M2M_RATE_PER_MINUTE)
     since = connection.ops.adapt_datetimefield_value(moment - timedelta(seconds=60))
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_m2m_sql(), [since, limit, *_ALL_ENTITLEMENT_CODES, card_id, parts[1],
                                     *[str(r) for r in PARTNER_ROLES]])
         row = cursor.fetchone()
