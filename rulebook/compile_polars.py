@@ -97,6 +97,7 @@ class _Ctx:
         self.prefix = ""
         self.nullable_memo: dict[int, bool] = {}  # node id → nullable (asked many times per node)
         self.leaf_keys: dict[int, Any] = {}
+        self.clamps: dict[tuple[int, bool], Any] = {}  # (amount node id, narrow_ok) → _clamp_fold result
 
     def typed(self, value: Any, dtype: pl.DataType) -> pl.Expr:
         """A literal of ``dtype`` (memoised: a typed ``pl.lit`` builds a Series, ≈ 15 µs)."""
@@ -126,6 +127,15 @@ class _Ctx:
         if e is None:
             e = self._lits[key] = _lit(vt, value)
         return e
+
+    def narrow(self, name: str) -> pl.Expr | None:
+        """The UInt32 copy of an integer column when the amounts read one anyway and it is exact on data of
+        this profile (no missing value, 0 <= x < 2^32): comparisons read it (half the memory traffic)."""
+        tname = f"__{self.prefix}t.u32.{name}"
+        if tname not in self.temps or not self.attr_nonneg(name):
+            return None
+        top = self.attr_max(name)
+        return pl.col(tname) if top is not None and top < 2**32 else None
 
     def attr_nullable(self, name: str) -> bool:
         return self.profile is None or name in self.profile.nulls
@@ -309,7 +319,7 @@ def value_expr(ctx: _Ctx | CompiledRuleSet, node: Value) -> pl.Expr:
         if node.op in ("min", "max"):
             folded = _clamp_fold(ctx, node)
             if folded is not None:
-                return folded[0]
+                return folded[0]()
             combined = pl.min_horizontal(args) if node.op == "min" else pl.max_horizontal(args)
             if not variable or not any(nullable(ctx, a) for a in variable):
                 return combined
@@ -338,14 +348,25 @@ def value_expr(ctx: _Ctx | CompiledRuleSet, node: Value) -> pl.Expr:
 Masked = Callable[[pl.Expr], pl.Expr]
 
 
-def _clamp_fold(
-    ctx: _Ctx, node: Arith, narrow_ok: bool = False
-) -> tuple[pl.Expr, bool, Masked | None] | None:
+Clamp = tuple[Callable[[], pl.Expr], bool, Masked | None]
+
+
+def _clamp_fold(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> Clamp | None:
+    """:func:`_clamp_fold_new`, memoised per node (the batch plan asks once before building the leaves)."""
+    key = (node.nid, narrow_ok)
+    if key not in ctx.clamps:
+        ctx.clamps[key] = _clamp_fold_new(ctx, node, narrow_ok)
+    got: Clamp | None = ctx.clamps[key]
+    return got
+
+
+def _clamp_fold_new(ctx: _Ctx, node: Arith, narrow_ok: bool = False) -> Clamp | None:
     """``min(f(x), cap)`` / ``max(f(x), floor)`` with ``f`` a rounded non-negative product of one column:
     ``f`` is monotone, so the clamp is a threshold on the column found once in Python (exact integers),
     e.g. ``min(round(income × 2.35%), 650 元)`` → ``when(income >= 2765958).then(65000).otherwise(f)``.
 
-    Returns ``(expression, narrow, masked)``; ``narrow`` (only with ``narrow_ok``) means UInt32 values,
+    Returns ``(expression, narrow, masked)`` (the expression as a function building it, called only when
+    needed); ``narrow`` (only with ``narrow_ok``) means UInt32 values,
     which the caller widens once at the end. ``masked`` (narrow only), given the rule's final eligibility
     ``e``, builds the output amount directly — ``Int64``, 0 where ``e`` is not TRUE — as
     ``f(min(x if e else 0, t))``: with a rate of at most 1 the rounded product grows by at most 1 per unit,
@@ -380,16 +401,18 @@ def _clamp_fold(
         if k > 0 and post > 1 and mul * top + add < 2**32 and 0 <= bound < 2**32 and not ctx.raw_float(xs[0]):
             # below the threshold the product fits 32 unsigned bits (x >= 0 here): half the memory traffic
             # and a much cheaper division than in 64 bits. Values at or above the threshold may not fit: they
-            # become null (or wrap) in the narrow branch, which is never selected for them — the threshold
-            # test reads the original column.
-            x32 = ctx.temp(f"u32.{name}", x.cast(pl.UInt32, strict=False))
-            below32 = (x32 * mul + add) // div
+            # wrap in the narrow branch, which is never selected for them — the threshold test reads the
+            # original column. (A wrapping cast is a plain truncation, ≈ 5× cheaper than a checked one.)
+            x32 = ctx.temp(f"u32.{name}", x.cast(pl.UInt32, wrap_numerical=True))
             reached = xmax is None or xmax >= t  # some value of the data may reach the cap
-            if not reached:  # no value of the data reaches the cap: no clamp at all
-                clamped = below32
-            else:
+
+            def clamped() -> pl.Expr:  # built only if asked for (the masked form below usually replaces it)
+                below32 = (x32 * mul + add) // div
+                if not reached:  # no value of the data reaches the cap: no clamp at all
+                    return below32
                 # (plain ints: a literal that fits takes the other side's UInt32 — a typed one costs ≈ 15 µs)
-                clamped = pl.when(x >= t).then(bound).otherwise(below32)
+                return pl.when(x >= t).then(bound).otherwise(below32)
+
             masked: Masked | None = None
             if xmax is not None and xmax < 2**32 and k <= post and add < div:  # the cast is exact
                 zero, t32 = ctx.typed(0, pl.UInt32()), t if reached else None
@@ -399,13 +422,15 @@ def _clamp_fold(
                     xe = pl.min_horizontal(xe, t32) if t32 is not None else xe
                     return ((xe * mul + add) // div).cast(I64)
 
-            return (clamped, True, masked) if narrow_ok else (clamped.cast(I64), False, None)
+            if narrow_ok:
+                return clamped, True, masked
+            return (lambda: clamped().cast(I64)), False, None
         if xmax is not None and xmax < t:
-            return value_expr(ctx, f), False, None
-        return pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False, None
+            return (lambda: value_expr(ctx, f)), False, None
+        return (lambda: pl.when(x >= t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f))), False, None
     t = _first_reaching(k, post, bound + 1)  # f(x) <= floor  <=>  x < t
     x = pl.col(xs[0].name)
-    return pl.when(x < t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f)), False, None
+    return (lambda: pl.when(x < t).then(ctx.lit(node.type, bound)).otherwise(value_expr(ctx, f))), False, None
 
 
 def _first_reaching(k: int, post: int, bound: int) -> int:
@@ -556,6 +581,10 @@ def _int_test(ctx: _Ctx, node: Value, lo: int | None, hi: int | None) -> pl.Expr
     if isinstance(node, Scale) and node.factor > 0 and ctx.raw_float(node.child):
         assert isinstance(node.child, AttrRef)
         return _float_range(ctx, node.child, node.factor, lo, hi)
+    if isinstance(node, AttrRef) and node.type.kind in ("int", "money"):
+        x32 = ctx.narrow(node.name)
+        if x32 is not None:  # bounds outside [0, max] fold away; the others fit 32 bits
+            return _range(ctx, node, x32, lo, hi, node.type, (0, ctx.attr_max(node.name) or 0))
     return _range(ctx, node, _leaf_operand(ctx, node), lo, hi, node.type, _domain(node))
 
 
@@ -816,10 +845,12 @@ class _RuleExprs:
         c = ctx.c
         self.rule = rule
         self.elig0: pl.Expr
-        self.amount: pl.Expr = ctx.lit(MONEY, 0)
+        self._amount: pl.Expr | None = None
+        self._amount_fn: Callable[[], pl.Expr] = lambda: ctx.lit(MONEY, 0)
         self.amount_nullable = False
         self.amount32 = False  # the amount is UInt32 (a narrow clamp): widened once in the output
         self.amount_masked: Masked | None = None  # eligibility → output amount (see _clamp_fold)
+        self.amount_const: int | None = None  # a constant amount (the output needs no typed literal)
         self.points: pl.Expr | None = None
         self.tier: pl.Expr | None = None
         self.mask: pl.Expr | None = None
@@ -849,7 +880,10 @@ class _RuleExprs:
                     else None
                 )
                 if clamp is not None:
-                    self.amount, self.amount32, self.amount_masked = clamp
+                    self._amount_fn, self.amount32, self.amount_masked = clamp
+                elif is_constant(rule.amount) and const_value(c, rule.amount) is not None:
+                    self.amount_const = int(const_value(c, rule.amount))
+                    self._amount_fn = lambda: value_expr(ctx, rule.amount)  # type: ignore[arg-type]
                 else:
                     self.amount = value_expr(ctx, rule.amount)
                 if nullable(ctx, rule.amount):
@@ -899,6 +933,17 @@ class _RuleExprs:
             bits = self._table(ctx, rule, masks)
         if masks and bits:
             self.mask = _pack(ctx, bits, _mask_dtype(n_bits))
+
+    @property
+    def amount(self) -> pl.Expr:
+        """The raw amount (built on first use: outputs often read the masked form instead)."""
+        if self._amount is None:
+            self._amount = self._amount_fn()
+        return self._amount
+
+    @amount.setter
+    def amount(self, value: pl.Expr) -> None:
+        self._amount = value
 
     def _table(self, ctx: _Ctx, rule: DecisionTable, masks: bool) -> list[tuple[pl.Expr, int]]:
         c = ctx.c
@@ -1052,14 +1097,17 @@ class BatchPlan:
         cols = [n for n in self.sign_columns if n in present and n not in nulls]
         bits: set[tuple[str, int]] = set()
         if cols and prepared.height:
+            # every minimum and maximum in one query: the reductions run on both cores
+            stats = prepared.select(
+                [pl.col(n).min().alias(f"lo.{n}") for n in cols]
+                + [pl.col(n).max().alias(f"hi.{n}") for n in cols if prepared[n].dtype.is_integer()]
+            ).row(0, named=True)
             for n in cols:
-                s = prepared[n]
-                lo: Any = s.min()  # numeric columns only (sign_columns)
+                lo: Any = stats[f"lo.{n}"]  # numeric columns only (sign_columns)
                 if lo is None or lo < 0:
                     signed.add(n)
-                elif s.dtype.is_integer():
-                    hi: Any = s.max()
-                    bits.add((n, int(hi).bit_length()))
+                elif f"hi.{n}" in stats:
+                    bits.add((n, int(stats[f"hi.{n}"]).bit_length()))
         schema = prepared.schema if any(vt.kind == "decimal" for vt in self.columns.values()) else None
         floats = frozenset(
             n for n, vt in self.columns.items()
@@ -1094,6 +1142,10 @@ class BatchPlan:
         def t(kind: str, rid: str) -> str:
             return f"__{prefix}{kind}.{rid}"
 
+        for r in chosen:  # narrow copies of columns first, so that the leaves can read them too
+            amt = r.amount if isinstance(r, Rule) and c.in_force[r.id] else None
+            if isinstance(amt, Arith) and amt.op in ("min", "max"):
+                _clamp_fold(ctx, amt, narrow_ok=True)
         counts: dict[Any, list[Leaf]] = {}
         for r in chosen:
             if c.in_force[r.id] and isinstance(r, Rule | ScoredTable):
@@ -1155,13 +1207,17 @@ class BatchPlan:
             x = raw[r.id]
             e = final[r.id]
             outputs.append(e.alias(prefix + col_name(r.id, "eligible")))
-            amount = pl.col(t("a", r.id)) if r.id in in_group else x.amount
             if x.amount_masked is not None and r.id not in in_group:
                 out = x.amount_masked(e)
-            elif x.amount32:
-                out = pl.when(e).then(amount).otherwise(ctx.typed(0, pl.UInt32())).cast(I64)
+            elif x.amount_const is not None and r.id not in in_group:
+                # a plain int takes the typed zero's Int64 (a typed literal costs a Series, ≈ 20 µs)
+                out = pl.when(e).then(x.amount_const).otherwise(zero)
             else:
-                out = pl.when(e).then(amount).otherwise(zero)
+                amount = pl.col(t("a", r.id)) if r.id in in_group else x.amount
+                if x.amount32:
+                    out = pl.when(e).then(amount).otherwise(ctx.typed(0, pl.UInt32())).cast(I64)
+                else:
+                    out = pl.when(e).then(amount).otherwise(zero)
             outputs.append(out.alias(prefix + col_name(r.id, "amount")))
             if x.points is not None:
                 pts = (
@@ -1174,9 +1230,12 @@ class BatchPlan:
                 outputs.append(pl.when(e).then(x.tier).otherwise(None).alias(prefix + col_name(r.id, "tier")))
             if x.mask is not None:
                 outputs.append(pl.col(prefix + col_name(r.id, "mask")))
-        leaf_stage += list(ctx.temps.values())
+        temps = list(ctx.temps.values())
         result = (
-            ([leaf_stage] if leaf_stage else []) + ([mask_stage] if mask_stage else []) + [stage1, outputs]
+            ([temps] if temps else [])
+            + ([leaf_stage] if leaf_stage else [])
+            + ([mask_stage] if mask_stage else [])
+            + [stage1, outputs]
         )
         if len(self._cache) >= 64:  # profiles are few in practice; never grow without bound
             self._cache.clear()
@@ -1345,12 +1404,17 @@ def _safe_floats(df: pl.DataFrame, decimals: dict[str, int], schema: pl.Schema) 
     cols = [n for n in decimals if schema[n].is_float()]
     if not cols or not df.height:
         return set()
+    # all the reductions in one query: they run on both cores
+    stats = df.select(
+        [pl.col(n).sum().alias(f"sum.{n}") for n in cols]
+        + [pl.col(n).max().alias(f"hi.{n}") for n in cols]
+        + [pl.col(n).min().alias(f"lo.{n}") for n in cols]
+    ).row(0, named=True)
     out = set()
     for n in cols:
-        s = df[n]
-        total: Any = s.sum()  # NaN and ±inf propagate into the sum (an overflow to inf only refuses)
-        hi: Any = s.max()
-        lo: Any = s.min()
+        total: Any = stats[f"sum.{n}"]  # NaN and ±inf propagate into the sum (an overflow to inf only refuses)
+        hi: Any = stats[f"hi.{n}"]
+        lo: Any = stats[f"lo.{n}"]
         if total is None or not math.isfinite(total) or hi is None or lo is None:
             continue
         if math.isfinite(hi) and math.isfinite(lo) and max(abs(hi), abs(lo)) * 10.0 ** decimals[n] < 2.0**61:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from typing import Any
 from rulebook.errors import Issue, IssueCode, RuleSetError, make_issue
 from rulebook.values import (
     date_to_days,
+    days_to_date,
     decimal_places,
     decimal_to_scaled,
     parse_date,
@@ -494,8 +496,12 @@ class RuleSet:
         self.rules_by_id: dict[str, AnyRule] = {r.id: r for r in self.rules}
         self.node_count: int = parser.nid
         self.parse_issues: tuple[Issue, ...] = tuple(parser.issues)
-        canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
-        self.fingerprint: str = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A content hash of the document (the compile caches' key), computed on first use."""
+        canonical = json.dumps(self.document, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     # ---- construction
     @classmethod
@@ -580,6 +586,9 @@ _VALUE_KEYS = (
     "attr", "param", "const", "as_of", "add", "sub", "mul", "div", "min", "max",
     "age", "years_between", "months_between", "days_between", "case",
 )  # fmt: skip
+_BOOL_KEY_SET = frozenset(_BOOL_KEYS)  # membership tests (the tuples give the order of error messages)
+_VALUE_KEY_SET = frozenset(_VALUE_KEYS)
+_NOT_IN_IDENT = frozenset(" ./\"'")
 _INCLUSIVE = {"both": (True, True), "neither": (False, False), "left": (True, False), "right": (False, True)}
 
 
@@ -605,6 +614,7 @@ class _Parser:
         self._leaves: list[Leaf] | None = None
         self._attrs: set[str] = set()
         self._params: set[str] = set()
+        self._days: dict[str, int] = {}
 
     # ---- helpers
     def issue(self, code: IssueCode, path: str, **params: Any) -> None:
@@ -623,13 +633,15 @@ class _Parser:
             return None
         if isinstance(obj, str):
             return Text(obj, obj)
-        if isinstance(obj, Mapping) and isinstance(obj.get("zh"), str):
+        if (type(obj) is dict or isinstance(obj, Mapping)) and isinstance(obj.get("zh"), str):
             en = obj.get("en")
             return Text(obj["zh"], en if isinstance(en, str) else obj["zh"])
         self.issue(IssueCode.STRUCTURE, path, detail='expected {"zh": …, "en": …}')
         return Text("?", "?") if required else None
 
     def obj(self, obj: Any, path: str) -> Mapping[str, Any]:
+        if type(obj) is dict:  # the common case, without the (slow) abstract-class check
+            return obj
         if not isinstance(obj, Mapping):
             raise self.fail(IssueCode.STRUCTURE, path, detail="expected an object")
         return obj
@@ -640,17 +652,23 @@ class _Parser:
         return obj
 
     def ident(self, obj: Any, path: str) -> str:
-        if not isinstance(obj, str) or not obj or any(c in obj for c in " ./\"'"):
+        if not isinstance(obj, str) or not obj or not _NOT_IN_IDENT.isdisjoint(obj):
             raise self.fail(
                 IssueCode.STRUCTURE, path, detail="expected an identifier (no spaces, dots or slashes)"
             )
         return obj
 
     def date_days(self, obj: Any, path: str) -> int:
+        memo = type(obj) is str  # the same few dates recur (parameter changes): parsed once per document
+        if memo and obj in self._days:
+            return self._days[obj]
         try:
-            return date_to_days(parse_date(obj))
+            days = date_to_days(parse_date(obj))
         except (ValueError, TypeError):
             raise self.fail(IssueCode.BAD_LITERAL, path, detail=f"{obj!r} is not a date YYYY-MM-DD") from None
+        if memo:
+            self._days[obj] = days
+        return days
 
     # ---- document
     def parse(self, doc: Any) -> None:
@@ -760,7 +778,7 @@ class _Parser:
             if values and start <= values[-1].start:
                 self.issue(IssueCode.STRUCTURE, f"{vpath}.from", detail="dates must be strictly increasing")
                 continue
-            values.append(ParamValue(start, parse_date(entry["from"]), value, raw, vpath))
+            values.append(ParamValue(start, days_to_date(start), value, raw, vpath))
         if not values:
             self.issue(
                 IssueCode.STRUCTURE, f"{path}.values", detail="a parameter needs at least one dated value"
@@ -844,7 +862,7 @@ class _Parser:
                 raise self.fail(IssueCode.STRUCTURE, path, detail="a list is not a value here")
             return self.const(obj, expected, path)
         spec = self.obj(obj, path)
-        keys = [k for k in spec if k in _VALUE_KEYS]
+        keys = [k for k in spec if k in _VALUE_KEY_SET]
         if len(keys) != 1:
             raise self.fail(IssueCode.STRUCTURE, path, detail=f"expected one of {', '.join(_VALUE_KEYS)}")
         key = keys[0]
@@ -1012,9 +1030,9 @@ class _Parser:
                 Literal(self.next_id(), path, None, None, self.leaf_index(path), polarity, obj)
             )
         spec = self.obj(obj, path)
-        label = self.text(spec.get("label"), f"{path}.label", required=False)
+        label = self.text(spec["label"], f"{path}.label", required=False) if "label" in spec else None
         cid = spec.get("id") if isinstance(spec.get("id"), str) else None
-        keys = [k for k in spec if k in _BOOL_KEYS]
+        keys = [k for k in spec if k in _BOOL_KEY_SET]
         if not keys:
             if any(k in spec for k in ("attr", "param")):
                 v = self.value(spec, path)
@@ -1263,7 +1281,7 @@ class _Parser:
             return None
         if not isinstance(raw, Mapping):
             raw = {"==": raw}
-        keys = [k for k in raw if k in _BOOL_KEYS]
+        keys = [k for k in raw if k in _BOOL_KEY_SET]
         if len(keys) != 1 or keys[0] in ("all", "any", "not", "known"):
             raise self.fail(
                 IssueCode.STRUCTURE, path, detail='a cell is "-", a value, or one test like {">=": 3}'
