@@ -353,14 +353,72 @@ def _summary(times: list[float]) -> dict[str, float]:
             "runs": len(ordered)}
 
 
-def measure(runs: int, cached_runs: int) -> dict[str, Any]:
+def _all_months(keys: list[str], as_of: Any, *, reference: bool) -> dict[str, Any]:
+    from onestop.targets import figures
+
+    got = figures.live_monthly(keys, YEAR, as_of, reference=reference)
+    return {k: (m.a, m.b) for k, m in got.items()}
+
+
+def _back_dated_writes(cursor: Any, per_source: int) -> None:
+    """Writes dated in the past, through the triggers: profile edits of people with a 2024 job (their job days),
+    re-decided tasks and edited registrations on random 2024 days."""
+    cursor.execute("UPDATE talents_talentprofile SET education = CASE education WHEN 'doctor' THEN 'master' "
+                   "ELSE 'doctor' END WHERE id IN (SELECT profile_id FROM talents_employment "
+                   "WHERE start_date >= '2024-01-01' ORDER BY id LIMIT %s)", [per_source])
+    cursor.execute("UPDATE workflow_task SET due_date = due_date + 3 WHERE id IN (SELECT id FROM workflow_task "
+                   "WHERE decided_at >= '2024-01-01' ORDER BY id LIMIT %s)", [per_source])
+    cursor.execute("UPDATE talents_talentprofile SET skill_level = 'technician' WHERE id IN (SELECT id FROM "
+                   "talents_talentprofile WHERE created_at >= '2024-01-01' ORDER BY id DESC LIMIT %s)", [per_source])
+
+
+def _trigger_cost(rows: int, updates: int) -> dict[str, float]:
+    """What the dirty-day triggers cost writers: a bulk INSERT … SELECT of ``rows`` jobs and ``updates`` single-row
+    task decisions, with the triggers and with them disabled (each in a transaction that is rolled back)."""
+    from django.db import connection, transaction
+
+    out: dict[str, float] = {}
+    for label, disabled in (("with_triggers", False), ("without_triggers", True)):
+        with transaction.atomic(), connection.cursor() as cursor:
+            if disabled:
+                for table in ("talents_employment", "workflow_task"):
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_dirty_ins")
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_dirty_upd")
+            t0 = time.perf_counter()
+            cursor.execute(
+                "INSERT INTO talents_employment (profile_id, enterprise_id, start_date, end_date, contract_type, "
+                "job_title, confirmed_source) SELECT id, (SELECT MIN(id) FROM employers_enterprise), "
+                "DATE '2024-06-01' + (id %% 180)::int, DATE '2024-12-31', 'labour', '', '' "
+                "FROM talents_talentprofile ORDER BY id LIMIT %s", [rows])
+            out[f"bulk_insert_{rows}_jobs_ms_{label}"] = round((time.perf_counter() - t0) * 1000, 1)
+            cursor.execute("SELECT id FROM workflow_task WHERE decided_at >= '2024-01-01' ORDER BY id LIMIT %s",
+                           [updates])
+            ids = [r[0] for r in cursor.fetchall()]
+            t0 = time.perf_counter()
+            for pk in ids:
+                cursor.execute("UPDATE workflow_task SET decided_at = decided_at + interval '1 minute' WHERE id = %s",
+                               [pk])
+            out[f"single_task_update_ms_{label}"] = round((time.perf_counter() - t0) * 1000 / len(ids), 3)
+            transaction.set_rollback(True)
+    return out
+
+
+def measure(runs: int, cached_runs: int, *, verify: bool = True, dirty: int = 20,
+            reset: bool = False) -> dict[str, Any]:
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from onestop.targets import figures, measures
-    from onestop.targets.models import Target
+    from onestop.targets import figures, measures, partials
+    from onestop.targets.models import DirtyDay, Target
 
     call_command("migrate", verbosity=0)  # not timed: the benchmark database follows the code
+    if reset:
+        partials.reset()
+    load_refresh = _load()
+    t0 = time.perf_counter()
+    refreshed = partials.refresh(YEAR)  # the tick's work: the whole year the first time, then the changed days
+    refresh_s = round(time.perf_counter() - t0, 2)
     client = _client()
     url = f"/api/v1/targets/dashboard?year={YEAR}"
     client.get(url + "&fresh=true")  # warm the connection and the caches once (not counted)
@@ -368,17 +426,43 @@ def measure(runs: int, cached_runs: int) -> dict[str, Any]:
     py0 = time.process_time()
     uncached, body = _timed(client, url + "&fresh=true", runs)
     python_cpu_ms = round((time.process_time() - py0) * 1000 / runs, 1)
+    load_fast = [load_before, _load()]
     assert body["source"] == "live"
+    # the reference: the same request with every record counted again (no stored partials)
+    settings.TARGETS_PARTIALS = False
+    client.get(url + "&fresh=true")
+    load_ref = _load()
+    reference, ref_body = _timed(client, url + "&fresh=true", runs)
+    load_ref = [load_ref, _load()]
+    settings.TARGETS_PARTIALS = True
+    assert ref_body["targets"] == body["targets"], "the partials and the pure recount disagree"
     cached, cached_body = _timed(client, url, cached_runs)
     assert cached_body["source"] == "snapshot" and cached_body["targets"] == body["targets"]
     as_of = figures.as_of_for(YEAR)
     first, end = measures.period(YEAR, as_of)
+    keys = [t.measure for t in Target.objects.filter(year=YEAR) if t.measure in measures.MEASURES]
+    checks: dict[str, Any] = {}
+    if verify:
+        checks["all_months_equal"] = _all_months(list(measures.MEASURES), as_of, reference=False) == _all_months(
+            list(measures.MEASURES), as_of, reference=True)
+        assert checks["all_months_equal"], "the partials and the pure recount disagree"
     with transaction.atomic():  # inside a transaction the sources are counted one after the other
-        sequential = figures.compute(YEAR, as_of)
+        sequential = figures.compute(YEAR, as_of, reference=True)
     assert [t["value"] for t in sequential["targets"]] == [t["value"] for t in body["targets"]], \
         "the parallel and the sequential computation disagree"
+    # back-dated writes (rolled back): the marked days are counted live
+    with transaction.atomic(), connection.cursor() as cursor:
+        _back_dated_writes(cursor, dirty)
+        marks = {s: DirtyDay.objects.filter(source=s).count() for s in ("employment", "tasks", "registry")}
+        load_dirty = _load()
+        with_dirty, dirty_body = _timed(client, url + "&fresh=true", runs)
+        load_dirty_after = _load()
+        if verify:
+            checks["with_dirty_days_equal"] = _all_months(keys, as_of, reference=False) == _all_months(
+                keys, as_of, reference=True)
+            assert checks["with_dirty_days_equal"], "with dirty days the partials and the pure recount disagree"
+        transaction.set_rollback(True)
     per_source: dict[str, float] = {}
-    keys = [t.measure for t in Target.objects.filter(year=YEAR) if t.measure in measures.MEASURES]
     for source in measures.SOURCES:
         wanted = [k for k in keys if measures.MEASURES[k].source == source]
         if wanted:
@@ -387,21 +471,29 @@ def measure(runs: int, cached_runs: int) -> dict[str, Any]:
             per_source[source] = round((time.perf_counter() - t0) * 1000, 1)
     employed = Target.objects.get(year=YEAR, code="employed_new")
     detail, _ = _timed(client, f"/api/v1/targets/{employed.pk}", 3)
+    triggers = _trigger_cost(20_000, 500)
     with connection.cursor() as cursor:
         cursor.execute("SELECT (SELECT COUNT(*) FROM talents_talentprofile), (SELECT COUNT(*) FROM workflow_case), "
-                       "(SELECT COUNT(*) FROM workflow_task), (SELECT COUNT(*) FROM talents_employment)")
-        talents, cases, tasks, jobs = cursor.fetchone()
+                       "(SELECT COUNT(*) FROM workflow_task), (SELECT COUNT(*) FROM talents_employment), "
+                       "(SELECT COUNT(*) FROM targets_daypartial)")
+        talents, cases, tasks, jobs, stored = cursor.fetchone()
     figures_2024 = {t["code"]: t["value"] for t in body["targets"]}
     return {
         "year": YEAR, "as_of": str(as_of), "period": [str(first), str(end)],
-        "talents": talents, "cases": cases, "tasks": tasks, "employments": jobs,
-        "uncached": _summary(uncached), "cached": _summary(cached), "detail_employed_new": _summary(detail),
-        "per_source_ms": per_source, "targets": len(body["targets"]),
-        "uncached_python_cpu_ms": python_cpu_ms, "load_avg_1min": [load_before, _load()],
+        "talents": talents, "cases": cases, "tasks": tasks, "employments": jobs, "day_partials": stored,
+        "partials_refresh_s": refresh_s, "partials_refresh_days": refreshed, "load_refresh": load_refresh,
+        "uncached": _summary(uncached), "uncached_reference": _summary(reference),
+        "uncached_with_dirty_days": {**_summary(with_dirty), "marks": marks, "per_source_writes": dirty,
+                                     "load_avg_1min": [load_dirty, load_dirty_after]},
+        "cached": _summary(cached), "detail_employed_new": _summary(detail),
+        "per_source_ms": per_source, "targets": len(body["targets"]), "checks": checks,
+        "trigger_cost": triggers,
+        "uncached_python_cpu_ms": python_cpu_ms, "load_avg_1min": load_fast, "load_avg_1min_reference": load_ref,
+        "uptime": os.popen("uptime").read().strip(),  # noqa: S605 - a fixed command, for the record
         "uncached_target_ms": UNCACHED_TARGET_MS, "cached_target_ms": CACHED_TARGET_MS,
         "uncached_met": statistics.median(uncached) <= UNCACHED_TARGET_MS,
         "cached_met": statistics.median(cached) <= CACHED_TARGET_MS,
-        "figures": figures_2024,
+        "figures": figures_2024, "dirty_figures_equal_body": dirty_body["targets"] is not None,
     }
 
 
@@ -412,6 +504,10 @@ def main() -> None:
     parser.add_argument("--cached-runs", type=int, default=30)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-verify", dest="verify", action="store_false",
+                        help="skip comparing every month of every measure with the pure recount")
+    parser.add_argument("--reset-partials", action="store_true", help="count the stored day partials from scratch")
+    parser.add_argument("--dirty", type=int, default=20, help="back-dated writes per source in the dirty-days run")
     parser.add_argument("--pg-url", default=os.environ.get("DASH_BENCH_PG", DEFAULT_PG))
     args = parser.parse_args()
     _ensure_pg_database(args.pg_url, drop=args.reseed)
@@ -428,7 +524,8 @@ def main() -> None:
         if present:
             raise SystemExit(f"the benchmark database holds {present} talents, not {args.n}: use --reseed")
         seeded = seed(args.n)
-    result = {"n": args.n, "seed": seeded, **measure(args.runs, args.cached_runs)}
+    result = {"n": args.n, "seed": seeded, **measure(args.runs, args.cached_runs, verify=args.verify, dirty=args.dirty,
+                                                              reset=args.reset_partials)}
     if args.json:
         print(json.dumps(result, ensure_ascii=False, default=str))
         return
@@ -437,16 +534,23 @@ def main() -> None:
     if seeded:
         print(f"seeded in {seeded['generate_s'] + seeded['load_s']:.1f} s ({seeded['rows']:,} rows by COPY)")
     print(f"{'request':<34}{'median':>10}{'p90':>10}{'min':>10}{'max':>10}{'target':>10}  met")
+    print(f"day partials: {result['day_partials']:,} rows, refresh {result['partials_refresh_s']} s "
+          f"(days counted {result['partials_refresh_days']})")
     for label, key, target in (("GET dashboard (uncached, fresh)", "uncached", UNCACHED_TARGET_MS),
+                               ("  … pure recount (reference)", "uncached_reference", UNCACHED_TARGET_MS),
+                               ("  … with back-dated writes", "uncached_with_dirty_days", UNCACHED_TARGET_MS),
                                ("GET dashboard (cached snapshot)", "cached", CACHED_TARGET_MS),
                                ("GET target detail (breakdowns)", "detail_employed_new", None)):
         s = result[key]
         met = "" if target is None else ("yes" if s["median_ms"] <= target else "NO")
         print(f"{label:<34}{s['median_ms']:>8.1f}ms{s['p90_ms']:>8.1f}ms{s['min_ms']:>8.1f}ms{s['max_ms']:>8.1f}ms"
               f"{'' if target is None else str(target) + 'ms':>10}  {met}")
-    print("per source (one grouped query each): " + ", ".join(f"{k} {v} ms" for k, v in result["per_source_ms"].items()))
+    print(f"marked days in the dirty run: {result['uncached_with_dirty_days']['marks']}; checks {result['checks']}")
+    print(f"trigger cost: {result['trigger_cost']}")
+    print("reference per source (one grouped query each): " + ", ".join(f"{k} {v} ms" for k, v in result["per_source_ms"].items()))
     print(f"Python CPU per uncached request {result['uncached_python_cpu_ms']} ms; machine: {os.cpu_count()} cores, "
-          f"load average {result['load_avg_1min'][0]} → {result['load_avg_1min'][1]}")
+          f"load average {result['load_avg_1min'][0]} → {result['load_avg_1min'][1]} (reference "
+          f"{result['load_avg_1min_reference'][0]} → {result['load_avg_1min_reference'][1]}); {result['uptime']}")
 
 
 if __name__ == "__main__":

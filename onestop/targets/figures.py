@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from onestop.workflow import calendar as wd
 
-from . import measures, pace
+from . import measures, pace, partials
 from .choices import REPORTED
 from .models import HistoricalFigure, ReportedFigure, Target
 
@@ -105,12 +105,26 @@ def entry(target: Target, m: measures.Monthly, year: int, as_of: date,
     }
 
 
-def compute(year: int, as_of: date | None = None) -> dict[str, Any]:
+def live_monthly(keys: list[str], year: int, as_of: date, *, reference: bool = False) -> dict[str, measures.Monthly]:
+    """The measures' monthly aggregates counted from the records: from the stored day partials plus a live count
+    of the changed days (partials.monthly), or — as the ``reference``, or where no partials are stored — every
+    record counted again (measures.monthly). Both give the same figures (tests and the bench's check)."""
+    if not reference and partials.enabled():
+        stats: dict[str, int] = {}
+        found = partials.monthly(keys, year, as_of, stats)
+        if found is not None:
+            if stats.get("stale_days"):
+                partials.refresh_soon(year)
+            return found
+    return measures.monthly(keys, year, as_of)
+
+
+def compute(year: int, as_of: date | None = None, *, reference: bool = False) -> dict[str, Any]:
     """Every active target of ``year`` (all departments; callers narrow to the viewer's scope)."""
     as_of = as_of or as_of_for(year)
     targets = list(Target.objects.filter(year=year, is_active=True).select_related("owner_department", "parent")
                    .order_by("sort_order", "id"))
-    live = measures.monthly([t.measure for t in targets if not t.is_reported], year, as_of)
+    live = live_monthly([t.measure for t in targets if not t.is_reported], year, as_of, reference=reference)
     reported = _reported_monthly(targets, as_of)
     history = list(HistoricalFigure.objects.filter(year=year - 1).order_by("sort_order", "id"))
     comparable = {h.target_code: h for h in history if h.target_code}

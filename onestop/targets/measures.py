@@ -417,8 +417,9 @@ def _num(value: Any) -> float:
     return float(value)
 
 
-def _aggregates(measure: Measure, year: int, alias: str) -> dict[str, Any]:
-    cond: Q | None = (measure.parts[0](year) if measure.parts else measure.condition(year)) or None
+def _aggregates(measure: Measure, year: int, alias: str, *, whole: bool = False) -> dict[str, Any]:
+    """The measure's aggregates; with ``whole`` its full condition even where it has ``parts``."""
+    cond: Q | None = (measure.parts[0](year) if measure.parts and not whole else measure.condition(year)) or None
     if measure.kind == RATIO:
         met = measure.met_condition(year)
         return {f"{alias}_a": Count("pk", filter=cond & met if cond else met),

@@ -215,3 +215,55 @@ class MonthlyReport(models.Model):
     @property
     def reference(self) -> str:
         return f"YB{self.year}{self.month:02d}-{self.pk:05d}" if self.pk else ""
+
+
+class DirtyDay(models.Model):
+    """A day of a source whose stored partial counts may be out of date: written by database triggers in the same
+    transaction as any write that can change that day's counts (migration 0004), deleted by the partials' refresh
+    only at the version it read (a mark written meanwhile survives). For a date-time source ``day`` is the UTC date
+    of the value; the local days it can fall on (partials._local_days) are treated as dirty."""
+
+    source = models.CharField(max_length=16)
+    day = models.DateField()
+    version = models.BigIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day"], name="dirty_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day} v{self.version}"
+
+
+class DayPartial(models.Model):
+    """One measure's aggregates (``a``, ``b`` as in ``measures.Monthly``) over one local day of its source, counted
+    from the records by the measure's own query; only non-zero rows are kept. Valid only inside the source's
+    ``PartialCoverage`` and while the day carries no ``DirtyDay`` mark."""
+
+    source = models.CharField(max_length=16)
+    day = models.DateField()
+    measure = models.CharField(max_length=32)
+    a = models.FloatField(default=0)
+    b = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day", "measure"], name="day_partial_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day} {self.measure}"
+
+
+class PartialCoverage(models.Model):
+    """Which days of a source's year the stored partials cover: [1 January, ``upto``), counted by the query whose
+    text hashes to ``fingerprint`` (a changed definition makes the partials void until they are counted again)."""
+
+    source = models.CharField(max_length=16)
+    year = models.PositiveSmallIntegerField()
+    upto = models.DateField()
+    fingerprint = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "year"], name="partial_coverage_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.year} < {self.upto}"

@@ -23,7 +23,7 @@ from onestop.core.services import FieldErrors
 from onestop.talents.uploads import max_upload_bytes, sniff
 from onestop.workflow import calendar as wd
 
-from . import catalogue, figures, measures, pace
+from . import catalogue, figures, measures, pace, partials
 from .choices import REPORTED, Pace, ReportStatus
 from .models import FigureSnapshot, HistoricalFigure, MonthlyReport, ReportedFigure, Target
 
@@ -129,6 +129,8 @@ def snapshot_store(*, year: int, as_of: date, payload: dict[str, Any], started: 
 
 
 def snapshot_refresh(*, year: int, today: date | None = None) -> FigureSnapshot:
+    """Bring the year's day partials up to date (the days finished since, the days marked dirty), then the snapshot."""
+    partials.refresh(year, today=today)
     as_of = figures.as_of_for(year, today)
     started = timezone.now()
     snapshot_store(year=year, as_of=as_of, payload=figures.compute(year, as_of), started=started)

@@ -22,6 +22,14 @@ def snapshots_refresh_task() -> list[int]:
 
 
 @task()
+def partials_refresh_task(year: int) -> dict[str, int]:
+    """Count again the days of ``year`` marked dirty since the last refresh (asked for by the data endpoint)."""
+    from .partials import refresh
+
+    return refresh(year)
+
+
+@task()
 def report_generate_task(report_id: int) -> str:
     from .services import report_generate
 
