@@ -58,6 +58,11 @@ from rulebook.model import (
 from rulebook.values import DATE_FUNCTIONS, MAX_DAY, MIN_DAY, days_to_date, float_to_scaled, round_div
 
 I64 = pl.Int64
+# Conditions known at compile time are these two objects: conjunctions and disjunctions drop or absorb them
+# (a literal in an ``all_horizontal`` is broadcast to a column and costs a full pass), shared leaves that fold
+# to one of them are not materialised.
+TRUE = pl.lit(True)
+FALSE = pl.lit(False)
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _NUMERIC_KINDS = ("int", "money", "decimal")
 
@@ -465,7 +470,7 @@ def _first_true(pred: Callable[[int], bool], lo: int, hi: int) -> int:
 def _known(ctx: _Ctx, x: pl.Expr, node: Value, value: bool) -> pl.Expr:
     """``value`` where ``node`` is present, missing otherwise."""
     if not nullable(ctx, node):
-        return pl.lit(value)  # Boolean
+        return TRUE if value else FALSE
     return pl.when(x.is_not_null()).then(value).otherwise(None)
 
 
@@ -688,15 +693,13 @@ def cond_expr(ctx: _Ctx | CompiledRuleSet, node: Cond) -> pl.Expr:
         col = ctx.shared.get(ctx.leaf_key(node))
         if col is not None:
             return col
-    if isinstance(node, AllOf | AnyOf):
-        parts = [cond_expr(ctx, ch) for ch in node.children]
-        if len(parts) == 1:
-            return parts[0]
-        if len(parts) == 2:
-            return parts[0] & parts[1] if isinstance(node, AllOf) else parts[0] | parts[1]
-        return pl.all_horizontal(parts) if isinstance(node, AllOf) else pl.any_horizontal(parts)
+    if isinstance(node, AllOf):
+        return _and([cond_expr(ctx, ch) for ch in node.children])
+    if isinstance(node, AnyOf):
+        return _or([cond_expr(ctx, ch) for ch in node.children])
     if isinstance(node, Not):
-        return ~cond_expr(ctx, node.child)
+        inner = cond_expr(ctx, node.child)
+        return FALSE if inner is TRUE else TRUE if inner is FALSE else ~inner
     if isinstance(node, Cmp):
         left, right, op = node.left, node.right, node.op
         if is_constant(left) and not is_constant(right):
@@ -741,7 +744,7 @@ def cond_expr(ctx: _Ctx | CompiledRuleSet, node: Cond) -> pl.Expr:
                 test = _known(ctx, x, node.value, False)
             elif len(runs) <= 3:
                 tests = [_range(ctx, node.value, x, lo, hi, vt, dom) for lo, hi in runs]
-                test = tests[0] if len(tests) == 1 else pl.any_horizontal(tests)
+                test = _or(tests)
             else:
                 test = x.cast(I64).is_in(pl.Series(codes, dtype=I64).implode())
         return ~test if node.negate else test
@@ -772,10 +775,10 @@ def cond_expr(ctx: _Ctx | CompiledRuleSet, node: Cond) -> pl.Expr:
         return value_expr(ctx, node.value)
     if isinstance(node, Known):
         if not nullable(ctx, node.value):
-            return pl.lit(True)
+            return TRUE
         return value_expr(ctx, node.value).is_not_null()
     if isinstance(node, Literal):
-        return pl.lit(bool(node.value))
+        return TRUE if node.value else FALSE
     raise TypeError(f"unknown condition node {type(node).__name__}")
 
 
@@ -828,11 +831,31 @@ def _conjunctive(node: Cond | None) -> bool:
 
 
 def _and(parts: list[pl.Expr]) -> pl.Expr:
+    """Kleene conjunction; the constants are folded (FALSE absorbs, even a missing value)."""
+    if any(p is FALSE for p in parts):
+        return FALSE
+    parts = [p for p in parts if p is not TRUE]
+    if not parts:
+        return TRUE
     if len(parts) == 1:
         return parts[0]
     if len(parts) == 2:
         return parts[0] & parts[1]
     return pl.all_horizontal(parts)
+
+
+def _or(parts: list[pl.Expr]) -> pl.Expr:
+    """Kleene disjunction; the constants are folded (TRUE absorbs, even a missing value)."""
+    if any(p is TRUE for p in parts):
+        return TRUE
+    parts = [p for p in parts if p is not FALSE]
+    if not parts:
+        return FALSE
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        return parts[0] | parts[1]
+    return pl.any_horizontal(parts)
 
 
 class _RuleExprs:
@@ -871,7 +894,7 @@ class _RuleExprs:
             if from_mask:
                 cond = pl.col(mask_col) == 0  # TRUE iff no leaf failed: the leaves are evaluated once
             else:
-                cond = cond_expr(ctx, rule.when) if rule.when is not None else pl.lit(True)
+                cond = cond_expr(ctx, rule.when) if rule.when is not None else TRUE
             parts = [cond]
             if rule.amount is not None:
                 clamp = (
@@ -1157,7 +1180,11 @@ class BatchPlan:
         for k, leaves in counts.items():
             if len(leaves) > 1:
                 name = f"__{prefix}l{len(leaf_stage)}"
-                leaf_stage.append(cond_expr(ctx, leaves[0]).alias(name))
+                leaf = cond_expr(ctx, leaves[0])
+                if leaf is TRUE or leaf is FALSE:  # known at compile time: nothing to materialise
+                    ctx.shared[k] = leaf
+                    continue
+                leaf_stage.append(leaf.alias(name))
                 ctx.shared[k] = pl.col(name)
         raw = {r.id: _RuleExprs(ctx, r, masks, prefix + col_name(r.id, "mask")) for r in chosen}
         in_group = {rid for g in c.together_groups for rid in g}
