@@ -1180,11 +1180,11 @@ class BatchPlan:
         for k, leaves in counts.items():
             if len(leaves) > 1:
                 name = f"__{prefix}l{len(leaf_stage)}"
-                leaf = cond_expr(ctx, leaves[0])
-                if leaf is TRUE or leaf is FALSE:  # known at compile time: nothing to materialise
-                    ctx.shared[k] = leaf
+                known = cond_expr(ctx, leaves[0])
+                if known is TRUE or known is FALSE:  # known at compile time: nothing to materialise
+                    ctx.shared[k] = known
                     continue
-                leaf_stage.append(leaf.alias(name))
+                leaf_stage.append(known.alias(name))
                 ctx.shared[k] = pl.col(name)
         raw = {r.id: _RuleExprs(ctx, r, masks, prefix + col_name(r.id, "mask")) for r in chosen}
         in_group = {rid for g in c.together_groups for rid in g}
