@@ -462,6 +462,26 @@ def measure(runs: int, cached_runs: int, *, verify: bool = True, dirty: int = 20
                 keys, as_of, reference=True)
             assert checks["with_dirty_days_equal"], "with dirty days the partials and the pure recount disagree"
         transaction.set_rollback(True)
+    # a day of the current year: partials stored to the day before, that day counted live (rolled back)
+    day = date(YEAR, 9, 23)
+    with transaction.atomic():
+        from onestop.targets.models import PartialCoverage
+
+        PartialCoverage.objects.filter(year=YEAR).update(upto=day)
+        load_day = _load()
+        as_of_day = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            day_figures = figures.compute(YEAR, day)
+            as_of_day.append((time.perf_counter() - t0) * 1000)
+        load_day_after = _load()
+        if verify:
+            checks["as_of_a_day_equal"] = _all_months(list(measures.MEASURES), day, reference=False) == _all_months(
+                list(measures.MEASURES), day, reference=True)
+            assert checks["as_of_a_day_equal"], "as of a day the partials and the pure recount disagree"
+        assert [t["value"] for t in day_figures["targets"]] == [
+            t["value"] for t in figures.compute(YEAR, day, reference=True)["targets"]]
+        transaction.set_rollback(True)
     per_source: dict[str, float] = {}
     for source in measures.SOURCES:
         wanted = [k for k in keys if measures.MEASURES[k].source == source]
@@ -485,6 +505,8 @@ def measure(runs: int, cached_runs: int, *, verify: bool = True, dirty: int = 20
         "uncached": _summary(uncached), "uncached_reference": _summary(reference),
         "uncached_with_dirty_days": {**_summary(with_dirty), "marks": marks, "per_source_writes": dirty,
                                      "load_avg_1min": [load_dirty, load_dirty_after]},
+        "compute_as_of_a_day_that_day_live": {**_summary(as_of_day), "as_of": str(day),
+                                              "load_avg_1min": [load_day, load_day_after]},
         "cached": _summary(cached), "detail_employed_new": _summary(detail),
         "per_source_ms": per_source, "targets": len(body["targets"]), "checks": checks,
         "trigger_cost": triggers,
@@ -545,6 +567,9 @@ def main() -> None:
         met = "" if target is None else ("yes" if s["median_ms"] <= target else "NO")
         print(f"{label:<34}{s['median_ms']:>8.1f}ms{s['p90_ms']:>8.1f}ms{s['min_ms']:>8.1f}ms{s['max_ms']:>8.1f}ms"
               f"{'' if target is None else str(target) + 'ms':>10}  {met}")
+    s = result["compute_as_of_a_day_that_day_live"]
+    print(f"figures.compute as of {s['as_of']} (stored to the day before, that day live): median {s['median_ms']} ms "
+          f"(in process, no HTTP)")
     print(f"marked days in the dirty run: {result['uncached_with_dirty_days']['marks']}; checks {result['checks']}")
     print(f"trigger cost: {result['trigger_cost']}")
     print("reference per source (one grouped query each): " + ", ".join(f"{k} {v} ms" for k, v in result["per_source_ms"].items()))

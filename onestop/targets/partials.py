@@ -184,11 +184,11 @@ def monthly(keys: Iterable[str], year: int, as_of: date,
         if not covered:
             return None
         marked: dict[str, set[date]] = {}
+        shifts = {key: _local_days(measures.SOURCES[key], year) for key in covered}
         for source_key, day in DirtyDay.objects.filter(
                 source__in=list(covered), day__gte=first - timedelta(days=1), day__lt=end + timedelta(days=1)
         ).values_list("source", "day"):
-            shifts = _local_days(measures.SOURCES[source_key], year)
-            marked.setdefault(source_key, set()).update(day + timedelta(days=k) for k in shifts)
+            marked.setdefault(source_key, set()).update(day + timedelta(days=k) for k in shifts[source_key])
         stored = Q()
         live: dict[str, list[Range]] = {}
         for source_key in by_source:
