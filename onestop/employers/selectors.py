@@ -11,6 +11,7 @@ from onestop.core.audit import audit_record
 from onestop.core.choices import AuditResult
 from onestop.core.exceptions import NotFound
 from onestop.core.models import User
+from onestop.core.permissions import Capability, has_capability
 
 from .choices import EnterpriseStatus, JobStatus
 from .models import EDUCATION_VALUES, Enterprise, FundingApplication, HrInvitation, Job, Placement
@@ -149,6 +150,14 @@ def funding_application_for(*, user: User, pk: int) -> FundingApplication:
                                    or in_department(user, REVIEW_DEPARTMENT)):
         raise _denied(user, "employers.fundingapplication", pk)
     return application
+
+
+def can_open_placements(*, user: User) -> bool:
+    """The 区聘企用 page serves talents, enterprises and department staff (the placement departments register and
+    see every contract; other departments' staff an empty list, as their menu links it). Anyone else — the
+    leadership, the auditor, a partner, the administrators — gets 404 like any page outside their role."""
+    return any(has_capability(user, c) for c in (Capability.TALENT_CENTRE, Capability.EMPLOYER_CENTRE,
+                                                 Capability.ENGAGEMENT_STAFF))
 
 
 def placements_for(*, user: User) -> QuerySet[Placement]:

@@ -262,8 +262,11 @@ def funding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def placements(request: HttpRequest) -> HttpResponse:
-    """Scoped per user (placement staff, the host enterprise, the talent); anonymous visitors sign in first."""
+    """Scoped per user (placement staff, the host enterprise, the talent); anonymous visitors sign in first, anyone
+    whose role has no placements gets 404."""
     user = _user(request)
+    if not selectors.can_open_placements(user=user):
+        raise Http404
     staff = services.in_department(user, *services.PLACEMENT_DEPARTMENTS)
     form = forms.PlacementForm(request.POST or None) if staff else None
     if request.method == "POST" and form is not None and form.is_valid():

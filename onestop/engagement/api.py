@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 from ninja.security import django_auth
@@ -180,7 +180,10 @@ def need_apply(request: HttpRequest, need_id: int, payload: ApplyIn) -> Status[d
 
 @router.get("/problems", response=list[ProblemOut], summary="问题台账 / The problems I may see")
 def problem_list(request: HttpRequest, status: str = "") -> list[ProblemOut]:
-    return [ProblemOut.of(p) for p in selectors.problems_for(user=_user(request), status=status)[:200]]
+    user = _user(request)
+    if not selectors.can_open_problem_ledger(user=user):
+        raise Http404
+    return [ProblemOut.of(p) for p in selectors.problems_for(user=user, status=status)[:200]]
 
 
 @router.post("/visits", response={201: VisitOut}, summary="登记走访 / Log a visit with its problems")

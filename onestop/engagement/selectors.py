@@ -12,6 +12,7 @@ from onestop.core.audit import audit_record
 from onestop.core.choices import AuditResult
 from onestop.core.exceptions import NotFound
 from onestop.core.models import User
+from onestop.core.permissions import Capability, has_capability
 from onestop.employers.models import Enterprise
 from onestop.employers.services import in_department
 from onestop.workflow import calendar as wd
@@ -201,6 +202,13 @@ def visits_for(*, user: User) -> QuerySet[Visit]:
     return (Visit.objects.select_related("enterprise", "official")
             .filter(Q(enterprise__visit_assignments__official=user) | Q(enterprise_id__in=user.enterprise_ids()))
             .distinct())
+
+
+def can_open_problem_ledger(*, user: User) -> bool:
+    """The ledger serves the departments' officials and the enterprises. Anyone else — a talent, the leadership, the
+    auditor, a partner, the administrators — has no rows there and gets 404 like any page outside their role, not
+    an empty ledger."""
+    return has_capability(user, Capability.ENGAGEMENT_STAFF) or has_capability(user, Capability.EMPLOYER_CENTRE)
 
 
 def problems_for(*, user: User, status: str = "") -> QuerySet[Problem]:

@@ -300,8 +300,11 @@ def visit_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def problem_list(request: HttpRequest) -> HttpResponse:
-    """Scoped per user (owner department, the enterprise, the assigned official); anonymous visitors sign in first."""
+    """Scoped per user (owner department, the enterprise, the assigned official); anonymous visitors sign in first,
+    anyone without a ledger gets 404."""
     user = _user(request)
+    if not selectors.can_open_problem_ledger(user=user):
+        raise Http404
     status = request.GET.get("status", "")
     page = Paginator(selectors.problems_for(user=user, status=status), 30).get_page(request.GET.get("page"))
     return render(request, "engagement/problem_list.html", {"page": page, "status": status,

@@ -23,12 +23,13 @@ TALENTS = frozenset({"talent_a", "talent_b"})
 EMPLOYERS = frozenset({"employer_x", "employer_y"})
 STAFF = frozenset({"staff_1", "staff_2"})
 PARTNER = frozenset({"partner"})
+LEADER = frozenset({"leader"})  # a staff account holding only the leader role (targets.view)
 AUDITOR = frozenset({"auditor"})
 SYS_ADMIN = frozenset({"sys_admin"})
 SEC_ADMIN = frozenset({"sec_admin"})
 AUDIT_ADMIN = frozenset({"audit_admin"})
 ADMINS = SYS_ADMIN | SEC_ADMIN | AUDIT_ADMIN
-SIGNED_IN = TALENTS | EMPLOYERS | STAFF | PARTNER | AUDITOR | ADMINS
+SIGNED_IN = TALENTS | EMPLOYERS | STAFF | LEADER | PARTNER | AUDITOR | ADMINS
 EVERYONE = SIGNED_IN | ANON
 NOBODY: frozenset[str] = frozenset()
 
@@ -197,7 +198,7 @@ URLS: dict[str, Rule] = {
     "employers:funding": R(EMPLOYERS, post=R(EMPLOYERS)),
     "employers:funding_office": R(STAFF, post=R(STAFF)),
     "employers:funding_detail": R(EMPLOYERS | STAFF, obj="funding", only_owners=True, anon="404"),
-    "employers:placements": R(SIGNED_IN, post=R(SIGNED_IN)),  # scoped list; only placement staff may register
+    "employers:placements": R(TALENTS | EMPLOYERS | STAFF, post=R(TALENTS | EMPLOYERS | STAFF)),  # scoped; placement staff register
     "employers:placement_detail": R(TALENTS | EMPLOYERS | STAFF, obj="placement", only_owners=True, anon="404"),
     "employers:review_list": R(STAFF, post=R(STAFF)),
     "employers:review_detail": R(STAFF, obj="enterprise_review", only_owners=True),
@@ -215,20 +216,20 @@ URLS: dict[str, Rule] = {
     "engagement:contract_detail": R(TALENTS | EMPLOYERS | STAFF, obj="contract", only_owners=True, anon="404"),
     "engagement:visit_home": R(STAFF, post=R(STAFF)),
     "engagement:visit_report": R(STAFF, post=R(STAFF)),
-    "engagement:problems": R(SIGNED_IN, post=R(SIGNED_IN)),  # scoped list
+    "engagement:problems": R(EMPLOYERS | STAFF, post=R(EMPLOYERS | STAFF)),  # scoped list; no ledger for other roles
     "engagement:problem_detail": R(EMPLOYERS | STAFF, obj="problem", only_owners=True, anon="404"),
-    "targets:dashboard": R(STAFF | AUDITOR),  # departments see their own targets; the talent office and the auditor all
-    "targets:screen": R(STAFF | AUDITOR),
-    "targets:screen_panel": R(STAFF | AUDITOR),
-    "targets:export": R(STAFF | AUDITOR),
-    "targets:refresh": W(STAFF | AUDITOR),
-    "targets:detail": R(STAFF | AUDITOR, obj="target", post=R(STAFF, obj="target")),  # only the owner department enters figures
-    "targets:records": R(STAFF | AUDITOR, obj="target"),
-    "targets:evidence": R(STAFF | AUDITOR, obj="reported_figure"),
+    "targets:dashboard": R(STAFF | LEADER | AUDITOR),  # departments their own targets; the office, leader, auditor all
+    "targets:screen": R(STAFF | LEADER | AUDITOR),
+    "targets:screen_panel": R(STAFF | LEADER | AUDITOR),
+    "targets:export": R(STAFF | LEADER | AUDITOR),
+    "targets:refresh": W(STAFF | LEADER | AUDITOR),
+    "targets:detail": R(STAFF | LEADER | AUDITOR, obj="target", post=R(STAFF, obj="target")),  # only the owner department enters figures
+    "targets:records": R(STAFF | LEADER | AUDITOR, obj="target"),
+    "targets:evidence": R(STAFF | LEADER | AUDITOR, obj="reported_figure"),
     "targets:revise": W(STAFF, obj="reported_figure", get405=STAFF),
-    "targets:reports": R(STAFF | AUDITOR, post=R(STAFF | AUDITOR)),
-    "targets:report_detail": R(STAFF | AUDITOR, obj="monthly_report"),
-    "targets:report_download": R(STAFF | AUDITOR, obj="monthly_report"),
+    "targets:reports": R(STAFF | LEADER | AUDITOR, post=R(STAFF | LEADER | AUDITOR)),
+    "targets:report_detail": R(STAFF | LEADER | AUDITOR, obj="monthly_report"),
+    "targets:report_download": R(STAFF | LEADER | AUDITOR, obj="monthly_report"),
     "greencard_public:jwks": R(EVERYONE),
     "greencard_public:revocations": R(EVERYONE),
     "greencard_public:revocations_signed": R(EVERYONE),
@@ -240,7 +241,7 @@ URLS: dict[str, Rule] = {
     "core:register": R(EVERYONE, post=R(EVERYONE)),
     "core:register_employer": R(EVERYONE, post=R(EVERYONE)),
     "core:otp_enrol": R(TALENTS | EMPLOYERS, deny="otp", post=R(TALENTS | EMPLOYERS, deny="otp")),
-    "core:otp_verify": R(STAFF | PARTNER | AUDITOR | SYS_ADMIN | SEC_ADMIN | AUDIT_ADMIN, deny="otp", post=R(STAFF | PARTNER | AUDITOR | SYS_ADMIN | SEC_ADMIN | AUDIT_ADMIN, deny="otp")),
+    "core:otp_verify": R(STAFF | LEADER | PARTNER | AUDITOR | SYS_ADMIN | SEC_ADMIN | AUDIT_ADMIN, deny="otp", post=R(STAFF | LEADER | PARTNER | AUDITOR | SYS_ADMIN | SEC_ADMIN | AUDIT_ADMIN, deny="otp")),
     "core:me": R(TALENTS, post=R(TALENTS)),
     "core:employer_home": R(EMPLOYERS, post=R(EMPLOYERS)),
     "core:staff_home": R(STAFF, post=R(STAFF)),
@@ -264,7 +265,7 @@ API: dict[str, Rule] = {
     "GET /api/v1/engagement/events": R(EVERYONE),
     "GET /api/v1/engagement/events/counts": R(NOBODY, deny="422"),  # needs ids=; the fuzzer covers it
     "GET /api/v1/engagement/needs": R(EVERYONE),
-    "GET /api/v1/engagement/problems": R(SIGNED_IN),
+    "GET /api/v1/engagement/problems": R(EMPLOYERS | STAFF),
     "GET /api/v1/greencards/card": R(TALENTS),  # each talent of the world holds a card (404 while a talent holds none)
     "GET /api/v1/greencards/card/scans": R(TALENTS),
     "GET /api/v1/greencards/requests": R(TALENTS),
@@ -291,9 +292,9 @@ API: dict[str, Rule] = {
     "GET /api/v1/talents/certifications": R(SIGNED_IN),
     "GET /api/v1/talents/certifications/{pk}": R(TALENTS | EMPLOYERS | STAFF, obj="certification", only_owners=True),
     "GET /api/v1/talents/me/facts": R(TALENTS),
-    "GET /api/v1/targets/dashboard": R(STAFF | AUDITOR),
-    "GET /api/v1/targets/{target_id}": R(STAFF | AUDITOR, obj="target"),
-    "GET /api/v1/targets/{target_id}/records": R(STAFF | AUDITOR, obj="target"),
+    "GET /api/v1/targets/dashboard": R(STAFF | LEADER | AUDITOR),
+    "GET /api/v1/targets/{target_id}": R(STAFF | LEADER | AUDITOR, obj="target"),
+    "GET /api/v1/targets/{target_id}/records": R(STAFF | LEADER | AUDITOR, obj="target"),
     "GET /api/v1/workflow/cases": R(SIGNED_IN),
     "GET /api/v1/workflow/cases/{case_id}/timeline": R(TALENTS | STAFF, obj="case", only_owners=True),
     "GET /api/v1/workflow/tasks": R(SIGNED_IN),
@@ -340,7 +341,7 @@ API: dict[str, Rule] = {
     "POST /api/v1/talents/certifications": R(NOBODY, deny="422"),  # the minimal body is refused by validation for everyone
     "POST /api/v1/talents/certifications/{pk}/decision": R(NOBODY, obj="certification", deny="422", cross="422"),  # body checked first
     "POST /api/v1/talents/imports/{kind}": R(STAFF),
-    "POST /api/v1/targets/refresh": R(STAFF | AUDITOR),
+    "POST /api/v1/targets/refresh": R(STAFF | LEADER | AUDITOR),
     "POST /api/v1/targets/{target_id}/reported": R(STAFF, obj="target"),  # only the owner department's staff
     "POST /api/v1/workflow/cases/{case_id}/info": R(TALENTS, obj="case", only_owners=True),
     "POST /api/v1/workflow/service-requests": R(TALENTS, deny="403"),

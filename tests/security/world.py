@@ -17,10 +17,10 @@ MISSING_PK = 987_654
 
 # The principals of the matrix, in report order. "anon" is the anonymous visitor.
 PRINCIPALS: tuple[str, ...] = (
-    "anon", "talent_a", "talent_b", "employer_x", "employer_y", "staff_1", "staff_2", "partner", "auditor",
+    "anon", "talent_a", "talent_b", "employer_x", "employer_y", "staff_1", "staff_2", "leader", "partner", "auditor",
     "sys_admin", "sec_admin", "audit_admin",
 )
-NEEDS_OTP = {"staff_1", "staff_2", "partner", "auditor", "sys_admin", "sec_admin", "audit_admin"}
+NEEDS_OTP = {"staff_1", "staff_2", "leader", "partner", "auditor", "sys_admin", "sec_admin", "audit_admin"}
 
 # Which principal owns an object, per owner key used in the world (the pairs are what "cross-user" and
 # "cross-department" mean in the report).
@@ -90,6 +90,7 @@ def build_world() -> World:
         AdminFactory,
         DepartmentFactory,
         EmployerUserFactory,
+        LeaderFactory,
         NotificationFactory,
         PartnerUserFactory,
         StaffFactory,
@@ -105,6 +106,7 @@ def build_world() -> World:
         "employer_y": EmployerUserFactory(),
         "staff_1": StaffFactory(department=dept_1),
         "staff_2": StaffFactory(department=dept_2),
+        "leader": LeaderFactory(),  # the leadership (领导): zone-wide, read-only, the targets dashboard only
         "partner": PartnerUserFactory(),
         "auditor": AdminFactory(role=Role.AUDITOR),
         "sys_admin": AdminFactory(role=Role.SYS_ADMIN),

@@ -157,3 +157,34 @@ def test_the_placement_list_sends_an_anonymous_visitor_to_sign_in(client):
         response = getattr(client, method)("/employer/placements/")
         assert response.status_code == 302
         assert response["Location"].startswith("/account/login/?next=/employer/placements/")
+
+
+def test_the_placement_page_is_404_to_roles_without_placements_and_open_to_the_rest(org, login):
+    from onestop.core.choices import Role
+    from onestop.core.tests.factories import AdminFactory, LeaderFactory, PartnerUserFactory
+    from onestop.employers.models import Placement
+
+    talent = org.talents[0]
+    placement = services.placement_create(
+        actor=org.office, talent_id=talent.pk, uscc=org.ours.uscc, contract_no="QP-2024-001", position="研发总监",
+        start_date=date(2024, 1, 1), end_date=date(2025, 12, 31), monthly_cost_fen=3_000_000, zone_share_pct=60)
+    link = f"/employer/placements/{placement.pk}/"
+    outsiders = {"leader": login(LeaderFactory(), otp=True),
+                 "auditor": login(AdminFactory(role=Role.AUDITOR), otp=True),
+                 "partner": login(PartnerUserFactory(), otp=True),
+                 "audit_admin": login(AdminFactory(role=Role.AUDIT_ADMIN), otp=True)}
+
+    for who, client in outsiders.items():
+        assert client.get("/employer/placements/").status_code == 404, who
+        response = client.post("/employer/placements/", {"contract_no": "QP-2024-009", "uscc": org.ours.uscc,
+                                                         "talent": str(talent.pk)})
+        assert response.status_code == 404, who
+        assert client.get(link).status_code == 404, who
+    assert Placement.objects.count() == 1
+
+    for client in (login(org.office, otp=True), login(org.admin), login(talent)):
+        page = client.get("/employer/placements/")
+        assert page.status_code == 200 and f'"{link}"' in page.content.decode()
+    other = login(org.housing, otp=True)  # staff of a department that does not place talents: an empty list
+    page = other.get("/employer/placements/")
+    assert page.status_code == 200 and link not in page.content.decode()

@@ -125,3 +125,32 @@ def test_the_problem_ledger_sends_an_anonymous_visitor_to_sign_in(db, client):
         response = getattr(client, method)("/engagement/problems/")
         assert response.status_code == 302
         assert response["Location"].startswith("/account/login/?next=/engagement/problems/")
+
+
+def test_the_problem_ledger_is_404_to_roles_without_one_and_open_to_officials_and_enterprises(zone, login):
+    from onestop.core.choices import Role
+    from onestop.core.tests.factories import AdminFactory, LeaderFactory, PartnerUserFactory
+
+    _post = login(zone.official, otp=True).post
+    _post("/engagement/visits/", {
+        "action": "visit", "enterprise": zone.ours.pk, "visited_on": "2024-09-20", "participants": "王经理",
+        "explained": "人才政策包", "problem_1_title": "招工难", "problem_1_description": "一线操作工缺口 200 人",
+        "problem_1_department": "hrss"})
+    problem = Problem.objects.get()
+    outsiders = {"leader": login(LeaderFactory(), otp=True),
+                 "auditor": login(AdminFactory(role=Role.AUDITOR), otp=True),
+                 "partner": login(PartnerUserFactory(), otp=True),
+                 "sys_admin": login(AdminFactory(role=Role.SYS_ADMIN), otp=True), "talent": login(zone.talent)}
+
+    for who, client in outsiders.items():
+        assert client.get("/engagement/problems/").status_code == 404, who
+        assert client.post("/engagement/problems/").status_code == 404, who
+        assert client.get("/api/v1/engagement/problems").status_code == 404, who
+
+    for client in (login(zone.hrss_staff, otp=True), login(zone.admin), login(zone.official, otp=True)):
+        page = client.get("/engagement/problems/")
+        assert page.status_code == 200 and f"/engagement/problems/{problem.pk}/" in page.content.decode()
+        assert [p["id"] for p in client.get("/api/v1/engagement/problems").json()] == [problem.pk]
+    other = login(zone.industry_staff, otp=True)  # department staff of another department: an empty ledger
+    assert other.get("/engagement/problems/").status_code == 200
+    assert other.get("/api/v1/engagement/problems").json() == []
