@@ -1,5 +1,7 @@
 """The fixture world (tests/security/world.py), built once per test module inside a transaction rolled back at the
-end, so the rest of the suite never sees it."""
+end, so the rest of the suite never sees it. Its signed-in clients are not shared between tests: each test starts
+from fresh sessions, so what one test does to a session (a sign-out, an idle timeout on a slow run) never changes
+what the next one sees, whatever the order."""
 
 from __future__ import annotations
 
@@ -16,9 +18,16 @@ from .world import World, build_world
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[World]:
+def world_of_module(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[World]:
     private = tmp_path_factory.mktemp("private")  # uploaded documents and licences of the world
     with override_settings(ONESTOP_PRIVATE_MEDIA_ROOT=private), django_db_blocker.unblock(), transaction.atomic():
         yield build_world()
         transaction.set_rollback(True)
     keys.invalidate()  # the green-card signing key the world made is gone with the rollback
+
+
+@pytest.fixture
+def world(world_of_module: World) -> World:
+    """The module's world with no client yet: ``world.client(p)`` signs ``p`` in afresh in this test."""
+    world_of_module.clients.clear()
+    return world_of_module

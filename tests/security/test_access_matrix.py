@@ -272,12 +272,6 @@ class Answer:
 def test_list_scoping(world: World) -> None:
     """Every list page and list operation, as every principal allowed to open it: no row of an object owned by the
     principal's counterpart (talent A ↔ B, employer X ↔ Y, department 1 ↔ 2), and the principal's own rows."""
-    from django.test import Client
-
-    from .world import NEEDS_OTP, sign_in
-
-    # Fresh sessions: the matrix, when it runs first in this module, ends some of the shared clients' sessions.
-    clients = {p: sign_in(Client(), world.users[p], otp=p in NEEDS_OTP) for p in PRINCIPALS if p != "anon"}
     responses, leaked, own_found = 0, [], 0
     problems: list[str] = []
     proven: dict[tuple[str, str], int] = {}
@@ -298,7 +292,7 @@ def test_list_scoping(world: World) -> None:
                 cross = is_cross(principal, owners) if owners and not rule.shared else None
                 if rule.expect(principal, owners, cross=bool(cross)) != "ok":
                     continue
-                answer = Answer(clients[principal].get(path))
+                answer = Answer(world.client(principal).get(path))
                 responses += 1
                 if answer.status != 200:
                     problems.append(f"GET {path} as {principal}: {answer.status}")
