@@ -3,7 +3,8 @@
     python bench/match_bench.py --db sqlite --n 1e5            # SQLite file var/match_bench.sqlite3
     python bench/match_bench.py --db postgres --n 1e6          # database onestop_bench on the local PostgreSQL
     python bench/match_bench.py --db postgres --n 1e6 --json   # figures as one JSON object
-    options: --runs 2 (fresh processes per measured run), --reseed (drop and seed again), --pg-url URL
+    options: --runs 2 (fresh processes per measured run), --reseed (drop and seed again), --pg-url URL,
+             --only first (measure some phases only), --pg-set wal_compression=lz4 (session settings of the runs)
 
 What is measured (each run in a fresh process, so the peak RSS is the run's own):
 *first run*: read the facts of every talent from the registry tables, evaluate ~20 published 免申即享 policies with
@@ -14,7 +15,10 @@ one after the other, read with psycopg's ``Copy`` iterator and the output discar
 compares against; *copy_floor_libpq*: the same with rows taken straight from libpq by the run's own reader
 (``facts_io.copy_out``), a stricter floor, with its ratios too. Client CPU = user + system seconds of the run's
 process (all its threads), a figure less sensitive than wall time to other load on a shared machine. Notifications are sent afterwards by a task and are not part
-of the run. Seeding uses COPY (PostgreSQL) / executemany (SQLite) into a separate benchmark database, never the
+of the run. On PostgreSQL each run starts right after a ``CHECKPOINT`` (the same start for every variant; the
+worst case for full-page images) and reports the server settings it ran with and what the server did meanwhile:
+WAL MB (from the LSN), records, full-page images, checkpoints, buffers written by backends — cluster-wide counters,
+so on a shared server other sessions' work counts too (docs/adr/0008, addendum). Seeding uses COPY (PostgreSQL) / executemany (SQLite) into a separate benchmark database, never the
 test or development database.
 """
 
@@ -524,6 +528,28 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# Server settings that decide what a write-heavy first run costs in WAL and checkpoints (docs/operations.md).
+SERVER_SETTINGS = ("wal_compression", "max_wal_size", "checkpoint_timeout", "wal_buffers", "shared_buffers",
+                   "full_page_writes", "synchronous_commit")
+
+
+def _server_state(cursor: Any) -> dict[str, Any]:
+    """Cluster-wide WAL and checkpoint counters (PostgreSQL ≥ 14); other sessions' work on a shared server counts too."""
+    cursor.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn, w.wal_records, w.wal_fpi, w.wal_bytes, "
+                   "w.wal_buffers_full, b.checkpoints_timed + b.checkpoints_req, b.buffers_backend, "
+                   "b.buffers_checkpoint FROM pg_stat_wal w, pg_stat_bgwriter b")
+    keys = ("lsn", "wal_records", "wal_fpi", "wal_bytes", "wal_buffers_full", "checkpoints", "buffers_backend",
+            "buffers_checkpoint")
+    return dict(zip(keys, (int(v) for v in cursor.fetchone()), strict=True))
+
+
+def _server_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    delta = {k: after[k] - before[k] for k in before}
+    delta["wal_mb"] = round(delta.pop("lsn") / 2**20, 1)
+    delta.pop("wal_bytes")  # the LSN difference says the same, counted by every process
+    return delta
+
+
 def measure(kind: str, db: str) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
@@ -565,11 +591,25 @@ def measure(kind: str, db: str) -> dict[str, Any]:
     from onestop.onething.matching import benefit_policies
 
     policies = len(benefit_policies(as_of=AS_OF))
+    server: dict[str, Any] = {}
+    if db == "postgres":
+        with connection.cursor() as cursor:
+            # Every variant starts right after a checkpoint (the worst case for full-page images, but the same one).
+            cursor.execute("CHECKPOINT")
+            server["settings"] = {}
+            for name in SERVER_SETTINGS:
+                cursor.execute(f"SHOW {name}")
+                server["settings"][name] = cursor.fetchone()[0]
+            before = _server_state(cursor)
     cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
     t0 = time.perf_counter()
     run = match_run_execute(run_id=match_run_create(actor=None, as_of=AS_OF).pk)
     seconds = time.perf_counter() - t0
+    if db == "postgres":
+        with connection.cursor() as cursor:
+            server["during_run"] = _server_delta(before, _server_state(cursor))
     return {
+        **server,
         "seconds": round(seconds, 3),
         "persons": run.persons,
         "policies": policies,
@@ -615,6 +655,10 @@ def main() -> None:
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--pg-url", default=os.environ.get("MATCH_BENCH_PG", DEFAULT_PG))
+    parser.add_argument("--only", default="first,rerun,copy_floor,copy_floor_libpq",
+                        help="comma-separated phases to measure (default all)")
+    parser.add_argument("--pg-set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a server setting for the runs' sessions (libpq PGOPTIONS; e.g. wal_compression=lz4)")
     parser.add_argument("--phase", default="main", help=argparse.SUPPRESS)
     parser.add_argument("--kind", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -628,6 +672,9 @@ def main() -> None:
         print(json.dumps(measure(args.kind, args.db), default=str))
         return
 
+    if args.pg_set:
+        # Session settings of every connection the measured processes open (a superuser may set the WAL ones).
+        os.environ["PGOPTIONS"] = " ".join(f"-c {item}" for item in args.pg_set)
     sqlite_file = ROOT / "var" / "match_bench.sqlite3"
     if args.db == "postgres":
         import psycopg
@@ -671,13 +718,12 @@ def main() -> None:
         "copy_floor_libpq": [],
         "load_average": [],
     }
+    only = set(args.only.split(","))
     for _ in range(args.runs):
         results["load_average"].append(os.getloadavg()[0])
-        results["first"].append(_child(args, "run", "first"))
-        results["rerun"].append(_child(args, "run", "rerun"))
-        if args.db == "postgres":
-            results["copy_floor"].append(_child(args, "run", "copy_floor"))
-            results["copy_floor_libpq"].append(_child(args, "run", "copy_floor_libpq"))
+        for kind in ("first", "rerun") + (("copy_floor", "copy_floor_libpq") if args.db == "postgres" else ()):
+            if kind in only:
+                results[kind].append(_child(args, "run", kind))
     results["load_average"].append(os.getloadavg()[0])
 
     def stats(key: str) -> dict[str, float] | None:
@@ -685,9 +731,9 @@ def main() -> None:
         return {"best": min(values), "median": statistics.median(values)} if values else None
 
     results["summary"] = {k: stats(k) for k in ("first", "rerun", "copy_floor", "copy_floor_libpq")}
-    results["summary"]["peak_mb"] = max(r["peak_mb"] for r in results["first"] + results["rerun"])
+    results["summary"]["peak_mb"] = max((r["peak_mb"] for r in results["first"] + results["rerun"]), default=None)
     floor = results["summary"]["copy_floor"]
-    if floor:
+    if floor and results["first"] and results["rerun"] and results["copy_floor_libpq"]:
         results["summary"]["first_over_floor"] = round(results["summary"]["first"]["best"] / floor["best"], 2)
         results["summary"]["rerun_over_floor"] = round(results["summary"]["rerun"]["best"] / floor["best"], 2)
         strict = results["summary"]["copy_floor_libpq"]
@@ -696,10 +742,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2, default=str))
         return
-    first = results["first"][0]
-    print(
-        f"免申即享 batch matching · {args.db} · {args.n:,} talents · {first['policies']} policies · as of {AS_OF}"
-    )
+    print(f"免申即享 batch matching · {args.db} · {args.n:,} talents · as of {AS_OF}")
     if seeding:
         print(
             f"seeding: {seeding['seed_s']} s ({seeding['rows']:,} rows; generate {seeding['generate_s']} s, "
@@ -720,7 +763,7 @@ def main() -> None:
         print(
             f"{key:<20}{s['best']:>9.2f}{s['median']:>10.2f}{max(x['peak_mb'] for x in results[key]):>9}  {detail}"
         )
-    if floor:
+    if "first_over_floor" in results["summary"]:
         print(
             f"first run / COPY floor: {results['summary']['first_over_floor']}×; "
             f"rerun / COPY floor: {results['summary']['rerun_over_floor']}×"
@@ -729,6 +772,10 @@ def main() -> None:
             f"against the libpq floor: first run {results['summary']['first_over_libpq_floor']}×, "
             f"rerun {results['summary']['rerun_over_libpq_floor']}×"
         )
+    for key in ("first", "rerun"):
+        if results[key] and "during_run" in results[key][0]:
+            print(f"{key}: server {results[key][0]['settings']}; WAL and checkpoints during each run: "
+                  f"{[r['during_run'] for r in results[key]]}")
     print(f"load average (1 min) before each round and at the end: {results['load_average']}")
 
 
