@@ -278,3 +278,53 @@ def test_a_request_that_counts_changed_days_live_asks_for_a_refresh(world, djang
     assert len(callbacks) == 1
     assert date(2024, 3, 2) not in _marked("employment")  # counted again by the task
     _same()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_committed_on_another_connection_during_a_refresh_keeps_its_mark(monkeypatch):
+    """PostgreSQL, two connections: the refresh has counted; another transaction moves a job and commits; the
+    refresh then deletes the marks it read — the moved job's marks must survive. (SQLite: the refresh holds the
+    write lock from BEGIN IMMEDIATE, so the other writer waits for it; nothing to race.)"""
+    import threading
+
+    from django.db import connections
+
+    from onestop.core.tests.factories import EnterpriseFactory, TalentFactory
+    from onestop.talents.models import Employment, TalentProfile
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises the refresh with every writer")
+    profile = TalentProfile.objects.get(user=TalentFactory())
+    job = Employment.objects.create(profile=profile, enterprise=EnterpriseFactory(), start_date=date(2024, 3, 1))
+    partials.refresh(2024, today=TODAY)
+    Employment.objects.filter(pk=job.pk).update(start_date=date(2024, 3, 2))
+    counted, written = threading.Event(), threading.Event()
+    counting = partials._count_days
+
+    def count_then_wait(*args: Any, **kwargs: Any) -> Any:
+        rows = list(counting(*args, **kwargs))
+        counted.set()
+        assert written.wait(20)
+        return rows
+
+    monkeypatch.setattr(partials, "_count_days", count_then_wait)
+    errors: list[BaseException] = []
+
+    def refresh() -> None:
+        try:
+            partials.refresh(2024, today=TODAY, sources=["employment"])
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=refresh)
+    worker.start()
+    assert counted.wait(20)
+    Employment.objects.filter(pk=job.pk).update(start_date=date(2024, 3, 3))  # commits (autocommit)
+    written.set()
+    worker.join(30)
+    assert not errors, errors
+    assert {date(2024, 3, 2), date(2024, 3, 3)} <= _marked("employment")
+    monkeypatch.setattr(partials, "_count_days", counting)
+    _same()
