@@ -708,7 +708,7 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="gcbench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     env = _env(database_url, workdir)
-    env["DJANGO_SETTINGS_MODULE"] = args.settings
+    env["DJANGO_SETTINGS_MODULE"] = args.settings.split(",")[0]  # the fixture is made with the first
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     child = ctx.Process(
@@ -721,59 +721,63 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
     use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk") is not None)
     runs = []
     try:
-        for worker_class, workers, threads in _configs(args.configs):
-            for mode in args.modes.split(","):
-                port = _free_port()
-                server = _server(port, env, worker_class, workers, threads)
-                try:
-                    _wait_up(port)
-                    _check_one(port, fixture, mode)
-                    run: dict[str, Any] = {
-                        "mode": mode,
-                        "path": PATHS[mode],
-                        "gunicorn": {"worker_class": worker_class, "workers": workers, "threads": threads},
-                        "load_before": [round(x, 2) for x in os.getloadavg()],
-                    }
-                    # Warm-up: every worker loads its code, keys and connections.
-                    _run_procs(_open_loop, [(port, fixture, mode, w, 50.0, 2.0) for w in range(2)])
-                    cpu0 = _server_cpu(server.pid)
-                    if postgres:
-                        backends, sessions0 = _pg_backends(database_url)
-                        backend_cpu0 = _pids_cpu(backends)
-                    if use_wrk:
-                        run["saturation"] = _wrk(
-                            port,
-                            fixture,
-                            mode,
-                            args.wrk_threads,
-                            args.wrk_connections,
-                            args.duration,
-                            workdir,
-                        )
-                    else:
-                        parts, seconds = _run_procs(
-                            _closed_loop,
-                            [
-                                (port, fixture, mode, w, args.connections, args.duration)
-                                for w in range(args.clients)
-                            ],
-                        )
-                        run["saturation"] = _summary(parts, seconds)
-                    sat = run["saturation"]
-                    # The server's own CPU per verification: the figure least sensitive to the machine's load.
-                    sat["server_cpu_ms_per_request"] = round(
-                        (_server_cpu(server.pid) - cpu0) * 1000 / max(1, sat["requests"]), 3
+        variants = [(c, m, v) for c in _configs(args.configs) for m in args.modes.split(",")
+                    for v in args.settings.split(",")]
+        for (worker_class, workers, threads), mode, settings_module in variants:
+            port = _free_port()
+            server = _server(port, {**env, "DJANGO_SETTINGS_MODULE": settings_module}, worker_class, workers,
+                             threads)
+            try:
+                _wait_up(port)
+                _check_one(port, fixture, mode)
+                run: dict[str, Any] = {
+                    "mode": mode,
+                    "settings": settings_module,
+                    "path": PATHS[mode],
+                    "gunicorn": {"worker_class": worker_class, "workers": workers, "threads": threads},
+                    "load_before": [round(x, 2) for x in os.getloadavg()],
+                }
+                # Warm-up: every worker loads its code, keys and connections.
+                _run_procs(_open_loop, [(port, fixture, mode, w, 50.0, 2.0) for w in range(2)])
+                cpu0 = _server_cpu(server.pid)
+                if postgres:
+                    backends, sessions0 = _pg_backends(database_url)
+                    backend_cpu0 = _pids_cpu(backends)
+                if use_wrk:
+                    run["saturation"] = _wrk(
+                        port,
+                        fixture,
+                        mode,
+                        args.wrk_threads,
+                        args.wrk_connections,
+                        args.duration,
+                        workdir,
                     )
-                    if postgres:
-                        # The database server's CPU for the same requests (it shares the cores): the backends
-                        # connected before the run and at its end (a backend that came and went within the run is
-                        # missed; db_sessions_opened says whether there were any).
-                        backends1, sessions1 = _pg_backends(database_url)
-                        backend_cpu1 = _pids_cpu(sorted({*backend_cpu0, *backends1}))
-                        used = sum(cpu - backend_cpu0.get(pid, 0.0) for pid, cpu in backend_cpu1.items())
-                        sat["db_backends"] = len(backend_cpu1)
-                        sat["db_sessions_opened"] = sessions1 - sessions0 - 1  # less the probe's own
-                        sat["db_cpu_ms_per_request"] = round(used * 1000 / max(1, sat["requests"]), 3)
+                else:
+                    parts, seconds = _run_procs(
+                        _closed_loop,
+                        [
+                            (port, fixture, mode, w, args.connections, args.duration)
+                            for w in range(args.clients)
+                        ],
+                    )
+                    run["saturation"] = _summary(parts, seconds)
+                sat = run["saturation"]
+                # The server's own CPU per verification: the figure least sensitive to the machine's load.
+                sat["server_cpu_ms_per_request"] = round(
+                    (_server_cpu(server.pid) - cpu0) * 1000 / max(1, sat["requests"]), 3
+                )
+                if postgres:
+                    # The database server's CPU for the same requests (it shares the cores): the backends
+                    # connected before the run and at its end (a backend that came and went within the run is
+                    # missed; db_sessions_opened says whether there were any).
+                    backends1, sessions1 = _pg_backends(database_url)
+                    backend_cpu1 = _pids_cpu(sorted({*backend_cpu0, *backends1}))
+                    used = sum(cpu - backend_cpu0.get(pid, 0.0) for pid, cpu in backend_cpu1.items())
+                    sat["db_backends"] = len(backend_cpu1)
+                    sat["db_sessions_opened"] = sessions1 - sessions0 - 1  # less the probe's own
+                    sat["db_cpu_ms_per_request"] = round(used * 1000 / max(1, sat["requests"]), 3)
+                if args.rate > 0:
                     per = max(1, args.rate_procs)
                     parts, seconds = _run_procs(
                         _open_loop,
@@ -781,14 +785,14 @@ def bench_http(args: argparse.Namespace) -> dict[str, Any]:
                     )
                     run["fixed_rate"] = _summary(parts, seconds)
                     run["fixed_rate"]["target_per_second"] = args.rate
-                    run["load_after"] = [round(x, 2) for x in os.getloadavg()]
-                    runs.append(run)
-                finally:
-                    os.killpg(server.pid, signal.SIGTERM)
-                    try:
-                        server.wait(timeout=20)
-                    except subprocess.TimeoutExpired:
-                        os.killpg(server.pid, signal.SIGKILL)
+                run["load_after"] = [round(x, 2) for x in os.getloadavg()]
+                runs.append(run)
+            finally:
+                os.killpg(server.pid, signal.SIGTERM)
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, signal.SIGKILL)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
@@ -836,12 +840,13 @@ def main() -> int:
     parser.add_argument("--keys-per-checker", type=int, default=8)
     parser.add_argument("--cards", type=int, default=200)
     parser.add_argument("--duration", type=float, default=15.0)
-    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--rate", type=float, default=200.0, help="the fixed-rate run's target (0: no such run)")
     parser.add_argument("--rate-procs", type=int, default=2)
     parser.add_argument(
         "--settings",
         default="config.settings.production",
-        help="Django settings module of the server (to compare a variant; it must be importable, see PYTHONPATH)",
+        help="Django settings module(s) of the server, comma-separated: variants compared back to back on the same "
+        "fixture, interleaved per configuration (each must be importable, see PYTHONPATH)",
     )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument(
@@ -885,9 +890,10 @@ def main() -> int:
         h = result["http"]
         for run in h["runs"]:
             g = run["gunicorn"]
-            sat, fix = run["saturation"], run["fixed_rate"]
+            sat, fix = run["saturation"], run.get("fixed_rate")
             print(
-                f"HTTP {run['mode']} ({h['database']}, gunicorn {g['worker_class']} {g['workers']}×{g['threads']}; "
+                f"HTTP {run['mode']} ({h['database']}, gunicorn {g['worker_class']} {g['workers']}×{g['threads']}, "
+                f"{run['settings']}; "
                 f"load {run['load_before'][0]}→{run['load_after'][0]}):"
             )
             print(
@@ -901,11 +907,12 @@ def main() -> int:
                     else ""
                 )
             )
-            print(
-                f"  fixed {fix['target_per_second']:.0f}/s (python, {fix['generator_cpu_share']} cores): achieved "
-                f"{fix['per_second']}/s, p50 {fix['p50_ms']} ms, p99 {fix['p99_ms']} ms, max {fix['max_ms']} ms, "
-                f"errors {fix['errors']}"
-            )
+            if fix:
+                print(
+                    f"  fixed {fix['target_per_second']:.0f}/s (python, {fix['generator_cpu_share']} cores): "
+                    f"achieved {fix['per_second']}/s, p50 {fix['p50_ms']} ms, p99 {fix['p99_ms']} ms, "
+                    f"max {fix['max_ms']} ms, errors {fix['errors']}"
+                )
     return 0
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorWrapper
 from django.urls import reverse
 from django.utils import timezone
@@ -88,15 +88,16 @@ def _cursor() -> CursorWrapper:
     Built the way ``connection.cursor()`` builds one (health check, connect, Django's error wrapping and query
     logging), with Django's ``ServerBindingCursor`` — the class its ``server_side_binding`` option uses — in place of
     the connection's default cursor class."""
-    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
-        return connection.cursor()
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: each attribute of the ``connection`` proxy costs a lookup
+    if db.vendor != "postgresql" or db.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        return db.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor  # psycopg 3 (the project's driver)
 
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
-        return connection._prepare_cursor(raw)  # type: ignore[attr-defined,no-any-return]
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        raw = ServerBindingCursor(db.connection)  # type: ignore[call-arg]
+        return db._prepare_cursor(raw)  # type: ignore[attr-defined,no-any-return]
 
 # Every entitlement some partner kind may be shown: the card query answers all of them (an EXISTS each, on indexes)
 # so one statement serves every partner; ``_present`` keeps only the partner's own.
@@ -209,9 +210,10 @@ def _log_verification(*, card_pk: int | None, checker_id: int, partner_id: int, 
     touch card state, whose changes keep full durability. Inside a caller's transaction the caller's commit decides.
     SQLite in autocommit: the single INSERT is its own transaction (WAL, synchronous=NORMAL)."""
     result = VerifyResult.VALID if reason == VerifyReason.OK else VerifyResult.INVALID
+    db = connections[DEFAULT_DB_ALIAS]
     params = [card_pk, checker_id, partner_id, str(result), str(reason), str(channel),
-              connection.ops.adapt_datetimefield_value(checked_at), source_ip, api_key_id]
-    asynchronous = connection.vendor == "postgresql" and connection.get_autocommit()
+              db.ops.adapt_datetimefield_value(checked_at), source_ip, api_key_id]
+    asynchronous = db.vendor == "postgresql" and db.get_autocommit()
     with _cursor() as cursor:
         cursor.execute(_log_sql(asynchronous), params)
         row = cursor.fetchone()
