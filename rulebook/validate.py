@@ -301,6 +301,10 @@ def _parameter_issues(rs: RuleSet, as_of: dt.date) -> list[Issue]:
     for rule in rs.rules:
         if not rule.in_force(day):
             continue
+        # ``rule.parameters`` names every parameter the rule's nodes read (collected by the parser): the
+        # walk that finds the faulty nodes' paths is only needed when one of them has no value on the date
+        if all(rs.parameters[name].value_at(day) is not None for name in rule.parameters):
+            continue
         for root in rule_roots(rule):
             for node in iter_nodes(root):
                 if isinstance(node, ParamRef) and (rule.id, node.name) not in seen:
