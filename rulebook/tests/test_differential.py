@@ -261,3 +261,62 @@ def test_clamped_product_is_exact(
     )
     persons = [{"x": x, "b": b} for x, b in zip(xs, flags, strict=False)]
     assert_agree(Engine(rs), persons, {"x": pl.Int64, "b": pl.Boolean}, dt.date(2024, 8, 1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    xs=st.lists(
+        st.one_of(
+            st.integers(0, 5_000_000),
+            st.sampled_from([0, 1, 2**31 - 1, 2**31, 2**32 - 2, 2**32 - 1, 2**32, 2**33]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    bounds=st.lists(
+        st.one_of(
+            st.integers(-3, 6_000_000),
+            st.sampled_from([-1, 0, 1, 2**31, 2**32 - 2, 2**32 - 1, 2**32, 2**32 + 1, 2**40]),
+        ),
+        min_size=3,
+        max_size=3,
+    ),
+    ops=st.lists(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), min_size=2, max_size=2),
+    flags=st.lists(st.booleans(), min_size=30, max_size=30),
+)
+def test_comparisons_on_the_narrow_copy_are_exact(
+    xs: list[int], bounds: list[int], ops: list[str], flags: list[bool]
+) -> None:
+    """Comparisons of a column that a capped rate amount reads as a wrapping UInt32 copy: the batch reads
+    the copy when every value fits 32 bits (bounds beyond the data's range fold away) and the column
+    itself otherwise — both agree with the interpreter, with and without masks."""
+    lo, hi, k = bounds
+    rs = RuleSet.from_dict(
+        {
+            "id": "t",
+            "version": "1",
+            "attributes": {"x": {"type": "money"}, "b": {"type": "bool"}},
+            "parameters": {
+                "rate": {"type": "decimal", "scale": 4, "values": [{"from": "2024-01-01", "value": "0.0235"}]},
+                "cap": {"type": "money", "values": [{"from": "2024-01-01", "value": 65_000}]},
+            },
+            "rules": [
+                {
+                    "id": "capped",
+                    "when": {"all": [{"attr": "b"}, {ops[0]: [{"attr": "x"}, k]}]},
+                    "amount": {"min": [{"mul": [{"attr": "x"}, {"param": "rate"}]}, {"param": "cap"}]},
+                },
+                {"id": "range", "when": {"between": [{"attr": "x"}, lo, hi]}, "amount": 100},
+                {"id": "flipped", "when": {"any": [{ops[1]: [k, {"attr": "x"}]}, {"not": {"attr": "b"}}]}},
+            ],
+        }
+    )
+    persons = [{"x": x, "b": b} for x, b in zip(xs, flags, strict=False)]
+    schema = {"x": pl.Int64, "b": pl.Boolean}
+    engine = Engine(rs)
+    as_of = dt.date(2024, 8, 1)
+    assert_agree(engine, persons, schema, as_of)
+    df = pl.DataFrame(persons, schema=schema, orient="row")
+    plain = engine.evaluate_frame(df, as_of=as_of)
+    masked = engine.evaluate_frame(df, as_of=as_of, masks=True)
+    assert plain.equals(masked.select(plain.columns))
