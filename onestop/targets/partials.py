@@ -310,14 +310,6 @@ def refresh_soon(year: int) -> bool:
     return True
 
 
-def refresh_all(*, today: date | None = None) -> dict[int, dict[str, int]]:
-    """Every year with active targets (the tick's job, before the snapshot)."""
-    from .models import Target
-
-    years = sorted(set(Target.objects.filter(is_active=True).values_list("year", flat=True)))
-    return {year: refresh(year, today=today) for year in years}
-
-
 def reset() -> None:
     """Forget every stored partial (after a bulk load that bypassed the triggers, e.g. session_replication_role)."""
     with transaction.atomic():

@@ -328,3 +328,23 @@ def test_a_write_committed_on_another_connection_during_a_refresh_keeps_its_mark
     assert {date(2024, 3, 2), date(2024, 3, 3)} <= _marked("employment")
     monkeypatch.setattr(partials, "_count_days", counting)
     _same()
+
+
+def test_the_triggers_watch_every_column_the_definitions_read(db):
+    """A definition that starts reading another column needs migration 0005's triggers to watch it (a new
+    migration): otherwise a write to that column would change a stored day without marking it."""
+    import importlib
+    import re
+
+    spec = importlib.import_module("onestop.targets.migrations.0005_dirty_day_triggers")
+    watched: dict[str, set[str]] = {}
+    for _table, source, _column, _is_dt, columns in spec.DIRECT:
+        watched.setdefault(source, set()).update(columns)
+    watched["employment"] = {*spec.JOB, *spec.DECISION, *spec.EDUCATION, *spec.PROFILE_FACTS}
+    watched["nominations"].add("user_id")  # the profile's account (talents_talentprofile_dirty_… on user_id)
+    for key, source in measures.SOURCES.items():
+        ms = partials._sources_measures()[key]
+        qs = (source.base(date(2024, 1, 1), date(2024, 1, 2)).annotate(_day=partials._day_of(source))
+              .values("_day").annotate(**partials._aggs(ms, 2024)))
+        read = {column for _alias, column in re.findall(r'"?(\w+)"?\."?(\w+)"?', str(qs.query))}
+        assert read - {"id"} <= watched[key], (key, read - {"id"} - watched[key])
