@@ -72,6 +72,7 @@ class Engine:
     def __init__(self, ruleset: RuleSet, *, cache: CompileCache | None = None, cache_size: int = 16) -> None:
         self.ruleset = ruleset
         self.cache = cache if cache is not None else CompileCache(cache_size)
+        _ = ruleset.fingerprint  # the cache key, fixed now (computed on first use, usually right after parsing)
 
     def compiled(self, as_of: dt.date | str) -> CompiledRuleSet:
         """The rule set compiled for ``as_of`` (validated; raises :class:`RuleSetError` if invalid)."""
