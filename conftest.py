@@ -9,8 +9,15 @@ from collections.abc import Callable
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from hypothesis import HealthCheck, settings
 
 BACKEND = "onestop.core.auth.PhoneOrUsernameBackend"
+
+# Property tests judge results, not speed: on the shared 2-core CI machine one example can take longer than
+# hypothesis' default 200 ms deadline, and its "too slow" health check would fail a correct test. Every example is
+# still run and checked; a test that needs a tighter budget says so with its own @settings.
+settings.register_profile("onestop", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("onestop")
 
 
 @pytest.fixture(scope="session", autouse=True)
