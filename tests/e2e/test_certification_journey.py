@@ -19,7 +19,7 @@ import pytest
 
 from onestop.core.demo import synthetic
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS, close_loop_connections
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -91,6 +91,7 @@ def browser(live_server) -> Iterator[Any]:  # type: ignore[no-untyped-def]
             for context in contexts:
                 context.close()
             browser.close()
+            close_loop_connections()
         assert errors == [], f"JavaScript errors: {errors}"
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS, close_loop_connections
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -96,6 +96,7 @@ def browser(live_server) -> Iterator[tuple[Any, list[str], list[dict[str, str]]]
         finally:
             context.close()
             instance.close()
+            close_loop_connections()
 
 
 def _sign_in(page: Any, url: str, user: Any) -> None:

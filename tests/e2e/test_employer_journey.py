@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from onestop.core.demo import synthetic
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS, close_loop_connections
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -37,6 +37,7 @@ def browser(live_server) -> Iterator[Any]:  # type: ignore[no-untyped-def]
             yield instance, errors
         finally:
             instance.close()
+            close_loop_connections()
         assert errors == [], f"JavaScript errors: {errors}"
 
 

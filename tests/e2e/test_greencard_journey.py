@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS, close_loop_connections
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -30,6 +30,7 @@ def browser(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
             yield instance, errors
         finally:
             instance.close()
+            close_loop_connections()
         assert errors == [], f"JavaScript errors: {errors}"
 
 

@@ -13,7 +13,7 @@ import pytest
 from onestop.core.demo import synthetic
 from onestop.core.masking import mask_id_number, mask_phone
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS, close_loop_connections
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -38,6 +38,7 @@ def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
         finally:
             context.close()
             browser.close()
+            close_loop_connections()
         assert errors == [], f"JavaScript errors: {errors}"
 
 

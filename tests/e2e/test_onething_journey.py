@@ -17,7 +17,7 @@ from onestop.talents.models import Certificate, CertificationApplication, Family
 from onestop.workflow.choices import TaskState
 from onestop.workflow.models import Task
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS
+from .browser import CHROMIUM, CHROMIUM_ARGS, JOURNEY_MARKS, close_loop_connections
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -37,6 +37,7 @@ def browser(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
             yield chromium, errors
         finally:
             chromium.close()
+            close_loop_connections()
         assert errors == [], f"JavaScript errors: {errors}"
 
 
