@@ -37,19 +37,25 @@ def fresh_database(transactional_db: None, tmp_path: Path) -> Iterator[str]:
     if default.vendor == "sqlite":
         config["NAME"] = str(tmp_path / "restored.sqlite3")
     else:
-        import psycopg
-
         config["NAME"] = f"{default.settings_dict['NAME']}_drill"
-        with psycopg.connect(dbname="postgres", host=config["HOST"] or "127.0.0.1", port=config["PORT"] or 5432,
-                             user=config["USER"], password=config["PASSWORD"] or None, autocommit=True) as pg:
-            pg.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}"')
-            pg.execute(f'CREATE DATABASE "{config["NAME"]}"')
+        _postgres(config, f'DROP DATABASE IF EXISTS "{config["NAME"]}"', f'CREATE DATABASE "{config["NAME"]}"')
     connections.settings[DRILL] = config
     connections[DRILL].connect()
     yield DRILL
     connections[DRILL].close()
     del connections[DRILL]
     del connections.settings[DRILL]
+    if default.vendor != "sqlite":
+        _postgres(config, f'DROP DATABASE IF EXISTS "{config["NAME"]}"')  # leave no drill database behind
+
+
+def _postgres(config: dict[str, Any], *statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", host=config["HOST"] or "127.0.0.1", port=config["PORT"] or 5432,
+                         user=config["USER"], password=config["PASSWORD"] or None, autocommit=True) as pg:
+        for statement in statements:
+            pg.execute(statement)
 
 
 def populate() -> None:
