@@ -1,7 +1,7 @@
 """The fixture world (tests/security/world.py), built once per test module inside a transaction rolled back at the
-end, so the rest of the suite never sees it. Its signed-in clients are not shared between tests: each test starts
-from fresh sessions, so what one test does to a session (a sign-out, an idle timeout on a slow run) never changes
-what the next one sees, whatever the order."""
+end, so the rest of the suite never sees it. Its signed-in clients are not shared between tests: a client's session
+is a row written inside the test's own transaction, which pytest-django rolls back when the test ends, so a client
+kept for the next test would be signed out. Each test signs its principals in afresh, whatever the order."""
 
 from __future__ import annotations
 
@@ -28,6 +28,6 @@ def world_of_module(django_db_setup: Any, django_db_blocker: Any, tmp_path_facto
 
 @pytest.fixture
 def world(world_of_module: World) -> World:
-    """The module's world with no client yet: ``world.client(p)`` signs ``p`` in afresh in this test."""
+    """The module's world with no client yet: ``world.client(p)`` signs ``p`` in afresh, inside this test."""
     world_of_module.clients.clear()
     return world_of_module
