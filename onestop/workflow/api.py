@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
@@ -177,7 +177,10 @@ def act_on_task(request: HttpRequest, task_id: int, payload: ActionIn) -> TaskDe
 @router.get("/cases", response=list[CaseOut], summary="我的办件 / My cases (as applicant)")
 @paginate(LimitOffsetPagination)
 def list_cases(request: HttpRequest) -> list[CaseOut]:
-    return [CaseOut.from_case(c) for c in selectors.cases_for_applicant(user=_user(request))]
+    user = _user(request)
+    if not selectors.can_open_case_list(user=user):
+        raise Http404
+    return [CaseOut.from_case(c) for c in selectors.cases_for_applicant(user=user)]
 
 
 @router.get("/cases/{case_id}/timeline", response={200: TimelineOut, 404: Problem},

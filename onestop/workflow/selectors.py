@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from onestop.core.choices import DEPARTMENT_ROLES, Role
 from onestop.core.exceptions import NotFound
 from onestop.core.models import User
+from onestop.core.permissions import Capability, has_capability
 
 from . import calendar as wd
 from .choices import CLOCK_RUNNING_STATES, OPEN_TASK_STATES, CaseStatus, EventKind, TaskState
@@ -83,6 +84,14 @@ def assignable_people(*, task: Task) -> list[User]:
     people = User.objects.filter(is_active=True, role_assignments__role__in=task.step.allowed_roles,
                                  **scope).distinct().order_by("real_name", "pk")
     return [p for p in people if p.pk != task.assignee_id]
+
+
+def can_open_case_list(*, user: User) -> bool:
+    """Cases are started by talents (certification, service requests, green card, 一件事), by enterprise users (work
+    funding) and by department officials (a visit's problems). Anyone else — the leadership, the auditor, a partner,
+    the administrators — never applies for anything and gets 404 like any page outside their role, not an empty list."""
+    return any(has_capability(user, c) for c in (Capability.TALENT_CENTRE, Capability.EMPLOYER_CENTRE,
+                                                 Capability.ENGAGEMENT_STAFF))
 
 
 def cases_for_applicant(*, user: User) -> QuerySet[Case]:

@@ -177,7 +177,10 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The applicant's own cases; a role that never applies (leader, auditor, partner, administrators) gets 404."""
     user = _user(request)
+    if not selectors.can_open_case_list(user=user):
+        raise Http404
     page = Paginator(selectors.cases_for_applicant(user=user), 20).get_page(request.GET.get("page"))
     return render(request, "workflow/case_list.html", {"page": page})
 

@@ -93,7 +93,7 @@ URLS: dict[str, Rule] = {
     "workflow:task_detail": R(STAFF | EMPLOYERS, obj="task", only_owners=True),
     "workflow:task_claim": W(STAFF | EMPLOYERS, get405=EMPLOYERS | STAFF, obj="task", only_owners=True),
     "workflow:load": R(NOBODY),  # department heads only (WORKFLOW_LOAD); no head among the principals
-    "workflow:case_list": R(SIGNED_IN),
+    "workflow:case_list": R(TALENTS | EMPLOYERS | STAFF),  # applicants: talents, enterprises (funding), officials (visits)
     "workflow:case_detail": R(TALENTS | STAFF, obj="case", only_owners=True),
     "workflow:service_request_new": R(TALENTS, post=R(TALENTS)),
     "workflow:calendar_list": R(SYS_ADMIN),
@@ -295,7 +295,7 @@ API: dict[str, Rule] = {
     "GET /api/v1/targets/dashboard": R(STAFF | LEADER | AUDITOR),
     "GET /api/v1/targets/{target_id}": R(STAFF | LEADER | AUDITOR, obj="target"),
     "GET /api/v1/targets/{target_id}/records": R(STAFF | LEADER | AUDITOR, obj="target"),
-    "GET /api/v1/workflow/cases": R(SIGNED_IN),
+    "GET /api/v1/workflow/cases": R(TALENTS | EMPLOYERS | STAFF),
     "GET /api/v1/workflow/cases/{case_id}/timeline": R(TALENTS | STAFF, obj="case", only_owners=True),
     "GET /api/v1/workflow/tasks": R(SIGNED_IN),
     "GET /api/v1/workflow/tasks/{task_id}": R(STAFF | EMPLOYERS, obj="task", only_owners=True),

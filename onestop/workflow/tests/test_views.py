@@ -313,3 +313,27 @@ def test_a_department_whose_step_was_skipped_does_not_see_the_case(wf, talent, l
 
     assert exit_entry.get(f"/workflow/cases/{case.pk}/").status_code == 404
     assert 'id="queue-none"' in exit_entry.get("/workflow/queue/", {"state": "all"}).content.decode()
+
+
+def test_the_case_list_is_404_to_roles_that_never_apply_and_open_to_applicants(wf, talent, employed_talent, login):
+    from onestop.core.choices import Role
+    from onestop.core.tests.factories import AdminFactory, LeaderFactory, PartnerUserFactory
+
+    case = submit(talent)
+    outsiders = {"leader": login(LeaderFactory(), otp=True),
+                 "auditor": login(AdminFactory(role=Role.AUDITOR), otp=True),
+                 "partner": login(PartnerUserFactory(), otp=True),
+                 **{role: login(AdminFactory(role=role), otp=True)
+                    for role in (Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN)}}
+
+    for who, client in outsiders.items():
+        assert client.get("/workflow/cases/").status_code == 404, who
+        assert client.get("/api/v1/workflow/cases").status_code == 404, who
+
+    mine = login(talent)
+    assert f"/workflow/cases/{case.pk}/" in mine.get("/workflow/cases/").content.decode()
+    assert [c["id"] for c in mine.get("/api/v1/workflow/cases").json()["items"]] == [case.pk]
+    # enterprise users (work funding) and department officials (a visit's problems) apply too: their own, here none
+    for client in (login(employed_talent.hr), login(wf.office, otp=True)):
+        assert client.get("/workflow/cases/").status_code == 200
+        assert client.get("/api/v1/workflow/cases").json() == {"items": [], "count": 0}
