@@ -152,8 +152,11 @@ def _task_detail(task: Task, user: User) -> TaskDetailOut:
 @paginate(LimitOffsetPagination)
 def list_tasks(request: HttpRequest, state: str = "", definition: str = "", overdue: bool = False,
                mine: bool = False) -> list[TaskOut]:
+    user = _user(request)
+    if not selectors.can_open_queue(user=user):
+        raise Http404
     today = wd.today()
-    qs = selectors.queue_for(user=_user(request), state=state, definition=definition, overdue=overdue, mine=mine)
+    qs = selectors.queue_for(user=user, state=state, definition=definition, overdue=overdue, mine=mine)
     return [TaskOut.from_task(t, today) for t in qs]
 
 

@@ -32,6 +32,13 @@ def tasks_visible_to(*, user: User) -> QuerySet[Task]:
     return Task.objects.filter(task_scope_q(user))
 
 
+def can_open_queue(*, user: User) -> bool:
+    """Tasks belong to departments and enterprises: their staff, heads, admins and HR hold ``workflow.queue`` (the
+    queue page's capability). Talents, the leadership, the auditor, partners and the administrators never hold a task
+    and get 404 from the API as from the page, not an empty queue."""
+    return has_capability(user, Capability.WORKFLOW_QUEUE)
+
+
 def queue_for(*, user: User, definition: str = "", state: str = "", overdue: bool = False, mine: bool = False,
               sort: str = "due", today: date | None = None) -> QuerySet[Task]:
     """The user's department (or enterprise) queue. Default: open tasks, earliest deadline first."""

@@ -297,7 +297,7 @@ API: dict[str, Rule] = {
     "GET /api/v1/targets/{target_id}/records": R(STAFF | LEADER | AUDITOR, obj="target"),
     "GET /api/v1/workflow/cases": R(TALENTS | EMPLOYERS | STAFF),
     "GET /api/v1/workflow/cases/{case_id}/timeline": R(TALENTS | STAFF, obj="case", only_owners=True),
-    "GET /api/v1/workflow/tasks": R(SIGNED_IN),
+    "GET /api/v1/workflow/tasks": R(EMPLOYERS | STAFF),  # as the queue page (workflow.queue)
     "GET /api/v1/workflow/tasks/{task_id}": R(STAFF | EMPLOYERS, obj="task", only_owners=True),
     "POST /api/v1/accounts/register/talent": R(NOBODY, deny="422", anon="422"),  # the minimal body is not a valid registration
     "POST /api/v1/employers/employments/{employment_id}/decision": R(EMPLOYERS, obj="employment", only_owners=True,

@@ -32,8 +32,29 @@ def test_tasks_are_scoped_to_my_department(wf, talent, login):
 
 def test_talents_have_no_tasks_and_anonymous_users_are_refused(wf, talent, login, client):
     submit(talent)
-    assert login(talent).get(f"{API}/tasks").json()["count"] == 0
+    assert login(talent).get(f"{API}/tasks").status_code == 404  # no queue, as on the page
     assert client.get(f"{API}/tasks").status_code == 401
+
+
+def test_the_task_list_is_404_to_roles_without_a_queue_and_open_to_departments_and_enterprises(
+        wf, talent, employed_talent, login):
+    from onestop.core.choices import Role
+    from onestop.core.tests.factories import AdminFactory, LeaderFactory, PartnerUserFactory
+
+    case = submit(talent)
+    outsiders = {"leader": login(LeaderFactory(), otp=True),
+                 "auditor": login(AdminFactory(role=Role.AUDITOR), otp=True),
+                 "partner": login(PartnerUserFactory(), otp=True),
+                 **{role: login(AdminFactory(role=role), otp=True)
+                    for role in (Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN)}}
+
+    for who, client in outsiders.items():
+        assert client.get(f"{API}/tasks").status_code == 404, who
+        assert client.get("/workflow/queue/").status_code == 404, who
+
+    assert [t["case_id"] for t in login(wf.office, otp=True).get(f"{API}/tasks").json()["items"]] == [case.pk]
+    assert login(wf.housing, otp=True).get(f"{API}/tasks").json() == {"items": [], "count": 0}
+    assert login(employed_talent.hr).get(f"{API}/tasks").json() == {"items": [], "count": 0}
 
 
 def test_another_department_gets_404_for_a_task(wf, talent, login):
