@@ -132,7 +132,9 @@ def test_access_rules_answer_404_and_are_audited(setup, login):
     # the office sees it only once the case reaches its queue
     cert.certification_decide(application=application, actor=s["hr"], action="approve")
     assert login(s["office"], otp=True).get(url).status_code == 200
-    assert login(s["office"], otp=True).get(f"/talent/documents/{s['document'].pk}/download/").status_code == 200
+    download = login(s["office"], otp=True).get(f"/talent/documents/{s['document'].pk}/download/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")  # read to the end: the file is closed
     assert login(s["housing"], otp=True).get(f"/talent/documents/{s['document'].pk}/download/").status_code == 404
     with pytest.raises(NotFound):
         cert.certification_decide(application=application, actor=s["housing"], action="approve")
@@ -148,3 +150,4 @@ def test_employer_applies_only_for_its_own_employee(setup):
     application = cert.certification_apply(actor=s["hr"], profile=TalentProfile.objects.get(user=s["talent"]),
                                            track="standard", claimed_tier="E", document_ids=[s["document"].pk])
     assert application.applied_by == s["hr"]
+

@@ -282,7 +282,11 @@ def test_monthly_pdf_report_is_generated_by_the_task_with_progress_and_download(
     with django_capture_on_commit_callbacks(execute=True):
         hrss.post("/targets/reports/", {"month": "2024-08"})
     own = MonthlyReport.objects.get(scope=f"dept:{org.hrss.pk}")
-    assert own.status == "done" and hrss.get(f"/targets/reports/{own.pk}/download/").status_code == 200
+    download = hrss.get(f"/targets/reports/{own.pk}/download/")
+    # reading the stream to its end closes the file (the test client's wrapper; close() itself would end the
+    # request and close the test's database connection)
+    assert own.status == "done" and download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
 
 
 def test_report_text_holds_the_months_figures(world, org):
