@@ -11,6 +11,7 @@ from ninja.responses import Status
 from ninja.security import django_auth
 
 from onestop.core.exceptions import NotFound
+from onestop.core.permissions import Capability, has_capability
 from onestop.workflow import calendar as wd
 
 from . import certification as cert
@@ -82,6 +83,9 @@ def my_facts(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/certifications", summary="我的认定申请 / My certification applications")
 def my_applications(request: HttpRequest) -> list[dict[str, Any]]:
+    """Only talents apply (as on the page, talent.centre); any other role has no applications here and gets 404."""
+    if not has_capability(request.user, Capability.TALENT_CENTRE):  # type: ignore[arg-type]
+        raise Http404
     return [_app_out(a) for a in cert.applications_for_talent(user=request.user)]  # type: ignore[arg-type]
 
 

@@ -289,7 +289,7 @@ API: dict[str, Rule] = {
     "GET /api/v1/policies/calculate/enterprise/{enterprise_id}": R(EMPLOYERS, obj="enterprise", only_owners=True),
     "GET /api/v1/policies/calculate/me": R(TALENTS),
     "GET /api/v1/policies/{code}": R(EVERYONE, obj="policy", shared=True, anon="404"),
-    "GET /api/v1/talents/certifications": R(SIGNED_IN),
+    "GET /api/v1/talents/certifications": R(TALENTS),  # the applicant's own; others open one by its link
     "GET /api/v1/talents/certifications/{pk}": R(TALENTS | EMPLOYERS | STAFF, obj="certification", only_owners=True),
     "GET /api/v1/talents/me/facts": R(TALENTS),
     "GET /api/v1/targets/dashboard": R(STAFF | LEADER | AUDITOR),

@@ -151,3 +151,23 @@ def test_employer_applies_only_for_its_own_employee(setup):
                                            track="standard", claimed_tier="E", document_ids=[s["document"].pk])
     assert application.applied_by == s["hr"]
 
+
+def test_my_applications_api_is_404_to_every_role_but_the_talent(setup, login):
+    from onestop.core.choices import Role
+    from onestop.core.tests.factories import AdminFactory, LeaderFactory, PartnerUserFactory
+
+    s = setup
+    application = _apply(s)
+    outsiders = {"leader": login(LeaderFactory(), otp=True),
+                 "auditor": login(AdminFactory(role=Role.AUDITOR), otp=True),
+                 "partner": login(PartnerUserFactory(), otp=True),
+                 **{role: login(AdminFactory(role=role), otp=True)
+                    for role in (Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN)},
+                 "employer": login(s["hr"]), "office": login(s["office"], otp=True)}  # they see it by its own link
+
+    for who, client in outsiders.items():
+        assert client.get("/api/v1/talents/certifications").status_code == 404, who
+        assert client.get("/talent/certification/").status_code == 404, who
+
+    assert [a["id"] for a in login(s["talent"]).get("/api/v1/talents/certifications").json()] == [application.pk]
+    assert login(TalentFactory()).get("/api/v1/talents/certifications").json() == []
