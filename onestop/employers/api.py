@@ -12,6 +12,7 @@ from ninja.security import django_auth
 
 from onestop.core.exceptions import NotFound
 from onestop.core.models import User
+from onestop.core.permissions import Capability, has_capability
 
 from . import selectors, services
 from .models import FundingApplication, Job
@@ -115,8 +116,13 @@ class PaymentIn(Schema):
 
 @router.get("/me", response=list[EnterpriseOut], summary="我的单位 / My enterprises")
 def my_enterprises(request: HttpRequest) -> list[EnterpriseOut]:
+    """Employer admins and HR only (employer.centre, as the 单位中心 page); any other role works for no enterprise
+    here and gets 404, not an empty list."""
+    user = _user(request)
+    if not has_capability(user, Capability.EMPLOYER_CENTRE):
+        raise Http404
     return [EnterpriseOut(id=e.pk, uscc=e.uscc, name=e.name, industry=e.industry, status=e.status)
-            for e in selectors.enterprises_for(user=_user(request))]
+            for e in selectors.enterprises_for(user=user)]
 
 
 @router.post("/employments/{employment_id}/decision", response={200: DecisionOut},

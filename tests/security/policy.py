@@ -260,7 +260,7 @@ API: dict[str, Rule] = {
     "GET /api/v1/departments": R(EVERYONE),
     "GET /api/v1/employers/funding": R(EMPLOYERS),
     "GET /api/v1/employers/jobs": R(EVERYONE),
-    "GET /api/v1/employers/me": R(SIGNED_IN),
+    "GET /api/v1/employers/me": R(EMPLOYERS),
     "GET /api/v1/employers/talents": R(EMPLOYERS),
     "GET /api/v1/engagement/events": R(EVERYONE),
     "GET /api/v1/engagement/events/counts": R(NOBODY, deny="422"),  # needs ids=; the fuzzer covers it

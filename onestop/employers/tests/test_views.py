@@ -188,3 +188,22 @@ def test_the_placement_page_is_404_to_roles_without_placements_and_open_to_the_r
     other = login(org.housing, otp=True)  # staff of a department that does not place talents: an empty list
     page = other.get("/employer/placements/")
     assert page.status_code == 200 and link not in page.content.decode()
+
+
+def test_my_enterprises_api_is_404_to_every_role_but_the_enterprises_users(org, login):
+    from onestop.core.choices import Role
+    from onestop.core.tests.factories import AdminFactory, LeaderFactory, PartnerUserFactory
+
+    outsiders = {"leader": login(LeaderFactory(), otp=True),
+                 "auditor": login(AdminFactory(role=Role.AUDITOR), otp=True),
+                 "partner": login(PartnerUserFactory(), otp=True),
+                 **{role: login(AdminFactory(role=role), otp=True)
+                    for role in (Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN)},
+                 "talent": login(org.talents[0]), "office": login(org.office, otp=True)}
+
+    for who, client in outsiders.items():
+        assert client.get("/api/v1/employers/me").status_code == 404, who
+        assert client.get("/employer/").status_code == 404, who  # as the 单位中心 page
+
+    assert [e["id"] for e in login(org.admin).get("/api/v1/employers/me").json()] == [org.ours.pk]
+    assert [e["id"] for e in login(org.hr).get("/api/v1/employers/me").json()] == [org.ours.pk]
